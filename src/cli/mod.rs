@@ -1,0 +1,1 @@
+//! The `margflow` command-line program: one file per subcommand.

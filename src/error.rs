@@ -1,0 +1,133 @@
+//! The one crate error type. Every fallible public function returns [`Result`]; user input never
+//! panics. Each variant names the argument (or file and line) and says what to do about it.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in margflow.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An argument has a value the function cannot use.
+    #[error("invalid argument `{arg}`: {reason}")]
+    InvalidArgument {
+        /// The argument's name, as in the function signature or CLI flag.
+        arg: String,
+        /// What was wrong and what to do instead.
+        reason: String,
+    },
+    /// Two things that must agree in size do not.
+    #[error("dimension mismatch in `{arg}`: expected {expected}, got {got}")]
+    DimensionMismatch {
+        /// The argument whose size is wrong.
+        arg: String,
+        /// The size that was needed.
+        expected: usize,
+        /// The size that was given.
+        got: usize,
+    },
+    /// A NaN or infinite value where only finite numbers make sense.
+    #[error("non-finite value {value} in `{arg}` at row {row}, column {col}: remove or fix such rows before fitting")]
+    NonFinite {
+        /// The argument holding the value.
+        arg: String,
+        /// Row (sample) index, from 0.
+        row: usize,
+        /// Column (parameter) index, from 0.
+        col: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A parameter name that the samples or model do not have.
+    #[error("unknown parameter `{name}` in `{arg}`; available parameters: {available:?}")]
+    UnknownParameter {
+        /// The argument that named it.
+        arg: String,
+        /// The name that was not found.
+        name: String,
+        /// The names that exist.
+        available: Vec<String>,
+    },
+    /// An operating-system error while reading or writing a file.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A malformed input file.
+    #[error("{path}:{line}: {reason}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Line number, from 1 (0 when the whole file is at fault).
+        line: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A saved model that cannot be loaded (wrong version, shape or kind).
+    #[error("model {path}: {reason}")]
+    Model {
+        /// The model directory.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A computation that produced no usable number (for example no finite values to average).
+    #[error("numerical failure in {context}: {reason}")]
+    Numerical {
+        /// Where it happened.
+        context: String,
+        /// What happened and what to try.
+        reason: String,
+    },
+    /// An error from candle (tensor shapes, devices).
+    #[error("candle: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidArgument`].
+    pub fn invalid(arg: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            arg: arg.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::DimensionMismatch`].
+    pub fn dims(arg: impl Into<String>, expected: usize, got: usize) -> Self {
+        Error::DimensionMismatch {
+            arg: arg.into(),
+            expected,
+            got,
+        }
+    }
+
+    /// Shorthand for [`Error::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Shorthand for [`Error::Model`].
+    pub fn model(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Error::Model {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Numerical`].
+    pub fn numerical(context: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Numerical {
+            context: context.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// `Result` with margflow's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,27 @@
+//! # margflow
+//!
+//! Marginal Bayesian statistics with normalizing flows and kernel density estimators.
+//!
+//! Given weighted posterior samples full of nuisance parameters, margflow fits a density
+//! estimator to the parameters you care about, and builds on it: evaluating and sampling the
+//! marginal density, marginal KL divergences and model dimensionalities, nuisance-free
+//! likelihoods, and flows as nested-sampling priors. See `README.md` for a tour.
+
+pub mod cli;
+pub mod density;
+pub mod error;
+pub mod fit;
+pub mod matrix;
+pub mod persist;
+pub mod rng;
+pub mod samples;
+pub mod transform;
+
+pub use density::{log_like, Density, Estimator, Sample, UniformBox, UnitCube};
+pub use error::{Error, Result};
+pub use fit::Fit;
+pub use matrix::Matrix;
+pub use persist::Persist;
+pub use rng::{rng_from_seed, MfRng};
+pub use samples::{read_csv, write_csv, WeightedSamples};
+pub use transform::{Bounds, Gaussianiser, LatentDensity, Transformed};

@@ -1,0 +1,146 @@
+//! A small row-major matrix of `f64`: one row per sample, one column per parameter.
+
+use crate::error::{Error, Result};
+
+/// Row-major `nrows × ncols` matrix of `f64`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    nrows: usize,
+    ncols: usize,
+    data: Vec<f64>,
+}
+
+impl Matrix {
+    /// Wraps row-major `data`; its length must be `nrows * ncols`.
+    pub fn new(nrows: usize, ncols: usize, data: Vec<f64>) -> Result<Self> {
+        if data.len() != nrows * ncols {
+            return Err(Error::dims("data", nrows * ncols, data.len()));
+        }
+        Ok(Self { nrows, ncols, data })
+    }
+
+    /// A matrix of zeros.
+    pub fn zeros(nrows: usize, ncols: usize) -> Self {
+        Self {
+            nrows,
+            ncols,
+            data: vec![0.0; nrows * ncols],
+        }
+    }
+
+    /// Builds a matrix from rows, which must all have the same length.
+    pub fn from_rows<R: AsRef<[f64]>>(rows: &[R]) -> Result<Self> {
+        let ncols = rows.first().map_or(0, |r| r.as_ref().len());
+        let mut data = Vec::with_capacity(rows.len() * ncols);
+        for r in rows {
+            let r = r.as_ref();
+            if r.len() != ncols {
+                return Err(Error::dims("rows", ncols, r.len()));
+            }
+            data.extend_from_slice(r);
+        }
+        Ok(Self {
+            nrows: rows.len(),
+            ncols,
+            data,
+        })
+    }
+
+    /// Number of rows (samples).
+    pub fn nrows(&self) -> usize {
+        self.nrows
+    }
+
+    /// Number of columns (parameters).
+    pub fn ncols(&self) -> usize {
+        self.ncols
+    }
+
+    /// Row `i` as a slice. Panics if `i >= nrows` (an internal indexing bug, not user input).
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.ncols..(i + 1) * self.ncols]
+    }
+
+    /// Row `i` as a mutable slice.
+    pub fn row_mut(&mut self, i: usize) -> &mut [f64] {
+        &mut self.data[i * self.ncols..(i + 1) * self.ncols]
+    }
+
+    /// Element `(i, j)`.
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.ncols + j]
+    }
+
+    /// Iterator over rows.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = &[f64]> + '_ {
+        // `chunks_exact(0)` panics; a zero-column matrix has `nrows` empty rows.
+        (0..self.nrows).map(move |i| self.row(i))
+    }
+
+    /// The whole buffer, row-major.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.data
+    }
+
+    /// The whole buffer, row-major, mutable.
+    pub fn as_mut_slice(&mut self) -> &mut [f64] {
+        &mut self.data
+    }
+
+    /// Consumes the matrix and returns its row-major buffer.
+    pub fn into_vec(self) -> Vec<f64> {
+        self.data
+    }
+
+    /// Column `j` copied out.
+    pub fn column(&self, j: usize) -> Vec<f64> {
+        self.rows().map(|r| r[j]).collect()
+    }
+
+    /// A new matrix with the given columns, in the given order.
+    pub fn select_columns(&self, cols: &[usize]) -> Matrix {
+        let mut data = Vec::with_capacity(self.nrows * cols.len());
+        for r in self.rows() {
+            data.extend(cols.iter().map(|&c| r[c]));
+        }
+        Matrix {
+            nrows: self.nrows,
+            ncols: cols.len(),
+            data,
+        }
+    }
+
+    /// A new matrix with the given rows, in the given order.
+    pub fn select_rows(&self, rows: &[usize]) -> Matrix {
+        let mut data = Vec::with_capacity(rows.len() * self.ncols);
+        for &i in rows {
+            data.extend_from_slice(self.row(i));
+        }
+        Matrix {
+            nrows: rows.len(),
+            ncols: self.ncols,
+            data,
+        }
+    }
+
+    /// Errors with [`Error::NonFinite`] at the first NaN or infinite entry.
+    pub fn check_finite(&self, arg: &str) -> Result<()> {
+        match self.data.iter().position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(k) => Err(Error::NonFinite {
+                arg: arg.to_string(),
+                row: k / self.ncols.max(1),
+                col: k % self.ncols.max(1),
+                value: self.data[k],
+            }),
+        }
+    }
+
+    /// Errors with [`Error::DimensionMismatch`] unless the matrix has `dim` columns.
+    pub fn check_dim(&self, arg: &str, dim: usize) -> Result<()> {
+        if self.ncols != dim {
+            return Err(Error::dims(arg, dim, self.ncols));
+        }
+        Ok(())
+    }
+}

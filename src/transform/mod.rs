@@ -1,0 +1,12 @@
+//! Bounds, the Gaussianising bijector, and the one change of variables that every estimator
+//! goes through ([`Transformed`]).
+
+mod bounds;
+mod change_of_variables;
+mod gaussianise;
+pub mod normal;
+
+pub use bounds::Bounds;
+pub(crate) use change_of_variables::check_cube_point;
+pub use change_of_variables::{LatentDensity, Transformed};
+pub use gaussianise::Gaussianiser;
