@@ -12,6 +12,7 @@ pub mod density;
 pub mod error;
 pub mod fit;
 pub mod matrix;
+pub mod nested;
 pub mod persist;
 pub mod rng;
 pub mod samples;
