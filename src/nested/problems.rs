@@ -291,6 +291,12 @@ impl TestProblem for TwoGaussians {
     }
 }
 
+impl LogLikelihood for Box<dyn TestProblem> {
+    fn log_likelihood(&self, theta: &[f64]) -> Result<f64> {
+        (**self).log_likelihood(theta)
+    }
+}
+
 /// A problem by name: `gaussian-D`, `shells-D`, `eggbox`, `two-gaussians-D`.
 pub fn problem_by_name(name: &str) -> Result<Box<dyn TestProblem>> {
     let bad = || {
