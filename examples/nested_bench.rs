@@ -13,7 +13,10 @@ use margflow::nested::problems::{problem_by_name, CorrelatedGaussian, TestProble
 use margflow::nested::{enhanced, sample, GaussianFit, NestedConfig, NestedRun, PipelineConfig};
 
 fn cfg(n_live: usize, seed: u64) -> NestedConfig {
-    NestedConfig::new().n_live(n_live).progress(false).seed(seed)
+    NestedConfig::new()
+        .n_live(n_live)
+        .progress(false)
+        .seed(seed)
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
@@ -24,7 +27,8 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
 
 fn mean_sd(v: &[f64]) -> (f64, f64) {
     let m = v.iter().sum::<f64>() / v.len() as f64;
-    let s = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0)).sqrt();
+    let s =
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0).max(1.0)).sqrt();
     (m, s)
 }
 
@@ -93,16 +97,28 @@ fn speedup() {
     println!("|---|---|---|---|---|");
     let p = CorrelatedGaussian::standard(10).unwrap();
     let c = cfg(500, 3).batch(16);
-    let max = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let max = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mut base: Option<(f64, NestedRun)> = None;
     let mut threads = vec![1, 2, 4, 8, 16];
     threads.retain(|&t| t <= max);
     for t in threads {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
         let (r, s) = timed(|| pool.install(|| sample(&p, &p.prior(), &c).unwrap()));
-        let same = base.as_ref().map(|(_, b)| b.logl() == r.logl()).unwrap_or(true);
+        let same = base
+            .as_ref()
+            .map(|(_, b)| b.logl() == r.logl())
+            .unwrap_or(true);
         let sp = base.as_ref().map(|(b, _)| b / s).unwrap_or(1.0);
-        println!("| {t} | {s:.2} (×{sp:.2}) | {} | {:.4} | {same} |", r.calls(), r.log_z());
+        println!(
+            "| {t} | {s:.2} (×{sp:.2}) | {} | {:.4} | {same} |",
+            r.calls(),
+            r.log_z()
+        );
         if base.is_none() {
             base = Some((s, r));
         }
@@ -110,32 +126,45 @@ fn speedup() {
 }
 
 fn pipeline(seeds: u64) {
-    println!("\n## Enhanced pipeline vs direct run at the same n_live = 500 (target ≤ 15 % of calls)\n");
-    println!("Problem: 10-D correlated Gaussian, σ = 0.01, ρ = 0.5, box [−10, 10]^10; proposal: GaussianFit on the β = ½ tempered low-res posterior.\n");
-    println!("| seed | direct log Z | direct calls | low calls (n_live 25) | high calls | pipeline log Z | ratio | |Δ|/σ |");
-    println!("|---|---|---|---|---|---|---|---|");
-    let p = CorrelatedGaussian::new(10, 0.01, 0.5, 10.0).unwrap();
-    let mut ratios = vec![];
-    for s in 0..seeds {
-        let direct = sample(&p, &p.prior(), &cfg(500, 100 + s)).unwrap();
-        let pc = PipelineConfig { low: cfg(25, 200 + s), high: cfg(500, 300 + s), beta: 0.5 };
-        let r = enhanced(&p, &p.prior(), &p.bounds(), &GaussianFit::default(), &pc).unwrap();
-        let ratio = r.calls as f64 / direct.calls() as f64;
-        ratios.push(ratio);
+    println!(
+        "\n## Enhanced pipeline vs direct run at the same n_live = 500 (target ≤ 15 % of calls)\n"
+    );
+    println!("Problem: 10-D correlated Gaussian, σ = 0.01, ρ = 0.5, box [−h, h]^10; proposal: GaussianFit on the β = ½ tempered posterior of a low-res run with n_live = 25.\n");
+    println!("| h | D_KL | seed | direct log Z | direct calls | low calls | high calls | pipeline log Z | ratio | pipeline |Δ|/σ |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for h in [10.0, 100.0] {
+        let p = CorrelatedGaussian::new(10, 0.01, 0.5, h).unwrap();
+        let mut ratios = vec![];
+        for s in 0..seeds {
+            let direct = sample(&p, &p.prior(), &cfg(500, 100 + s)).unwrap();
+            let pc = PipelineConfig {
+                low: cfg(25, 200 + s),
+                high: cfg(500, 300 + s),
+                beta: 0.5,
+            };
+            let r = enhanced(&p, &p.prior(), &p.bounds(), &GaussianFit::default(), &pc).unwrap();
+            let ratio = r.calls as f64 / direct.calls() as f64;
+            ratios.push(ratio);
+            println!(
+                "| {h} | {:.1} | {s} | {:.3} ± {:.3} | {} | {} | {} | {:.3} ± {:.3} | {:.1} % | {:.2} |",
+                p.kl().unwrap(),
+                direct.log_z(),
+                direct.log_z_err(),
+                direct.calls(),
+                r.low.calls(),
+                r.high.calls(),
+                r.high.log_z(),
+                r.high.log_z_err(),
+                100.0 * ratio,
+                (r.high.log_z() - p.log_z()).abs() / r.high.log_z_err()
+            );
+        }
         println!(
-            "| {s} | {:.3} ± {:.3} | {} | {} | {} | {:.3} ± {:.3} | {:.1} % | {:.2} |",
-            direct.log_z(),
-            direct.log_z_err(),
-            direct.calls(),
-            r.low.calls(),
-            r.high.calls(),
-            r.high.log_z(),
-            r.high.log_z_err(),
-            100.0 * ratio,
-            (r.high.log_z() - p.log_z()).abs() / r.high.log_z_err()
+            "\nh = {h}: true log Z = {:.3}; mean call ratio {:.1} %\n",
+            p.log_z(),
+            100.0 * mean_sd(&ratios).0
         );
     }
-    println!("\ntrue log Z = {:.3}; mean call ratio {:.1} %", p.log_z(), 100.0 * mean_sd(&ratios).0);
 }
 
 fn dynesty_side(seeds: u64) {
@@ -160,7 +189,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let what = args.get(1).map(String::as_str).unwrap_or("all");
     let seeds: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20);
-    println!("# margflow nested-sampling benchmark ({} threads available)", rayon::current_num_threads());
+    println!(
+        "# margflow nested-sampling benchmark ({} threads available)",
+        rayon::current_num_threads()
+    );
     match what {
         "coverage" => coverage(seeds),
         "efficiency" => efficiency(),

@@ -56,11 +56,45 @@ pub fn run(args: &NestArgs) -> crate::Result<()> {
     write_polychord(&run, &args.output)?;
     let truth = problem.log_z();
     println!("problem      {}", problem.name());
-    println!("log Z        {:.4} ± {:.4}   (true {:.4}, {:+.2} σ)", run.log_z(), run.log_z_err(), truth, (run.log_z() - truth) / run.log_z_err());
-    println!("D_KL         {:.3} ± {:.3}{}", run.kl().mean, run.kl().sd, problem.kl().map(|k| format!("   (true {k:.3})")).unwrap_or_default());
-    println!("d_G          {:.2} ± {:.2}{}", run.bmd().mean, run.bmd().sd, problem.bmd().map(|k| format!("   (true {k:.0})")).unwrap_or_default());
-    println!("calls        {}   (NaN: {}, stop: {:?})", run.calls(), run.nan_calls(), run.stop_reason());
-    println!("dead points  {}   clusters {}", run.n_dead(), run.n_clusters());
-    println!("written      {}.{{txt,_dead-birth.txt,paramnames,stats}}", args.output.display());
+    println!(
+        "log Z        {:.4} ± {:.4}   (true {:.4}, {:+.2} σ)",
+        run.log_z(),
+        run.log_z_err(),
+        truth,
+        (run.log_z() - truth) / run.log_z_err()
+    );
+    println!(
+        "D_KL         {:.3} ± {:.3}{}",
+        run.kl().mean,
+        run.kl().sd,
+        problem
+            .kl()
+            .map(|k| format!("   (true {k:.3})"))
+            .unwrap_or_default()
+    );
+    println!(
+        "d_G          {:.2} ± {:.2}{}",
+        run.bmd().mean,
+        run.bmd().sd,
+        problem
+            .bmd()
+            .map(|k| format!("   (true {k:.0})"))
+            .unwrap_or_default()
+    );
+    println!(
+        "calls        {}   (NaN: {}, stop: {:?})",
+        run.calls(),
+        run.nan_calls(),
+        run.stop_reason()
+    );
+    println!(
+        "dead points  {}   clusters {}",
+        run.n_dead(),
+        run.n_clusters()
+    );
+    println!(
+        "written      {}.{{txt,_dead-birth.txt,paramnames,stats}}",
+        args.output.display()
+    );
     Ok(())
 }

@@ -57,7 +57,7 @@ pub(crate) fn knn_clusters(points: &[Vec<f64>], d: usize) -> (Vec<usize>, usize)
     }
     let mut label = vec![usize::MAX; n];
     let mut roots: Vec<usize> = Vec::new();
-    for i in 0..n {
+    for (i, l) in label.iter_mut().enumerate() {
         let r = find(&mut parent, i);
         let c = match roots.iter().position(|&x| x == r) {
             Some(c) => c,
@@ -66,7 +66,7 @@ pub(crate) fn knn_clusters(points: &[Vec<f64>], d: usize) -> (Vec<usize>, usize)
                 roots.len() - 1
             }
         };
-        label[i] = c;
+        *l = c;
     }
     (label, roots.len())
 }
@@ -83,7 +83,10 @@ mod tests {
         let mut pts = Vec::new();
         for i in 0..200 {
             let c = if i % 2 == 0 { 0.2 } else { 0.8 };
-            pts.push(vec![c + 0.05 * rng.random::<f64>(), 0.5 + 0.05 * rng.random::<f64>()]);
+            pts.push(vec![
+                c + 0.05 * rng.random::<f64>(),
+                0.5 + 0.05 * rng.random::<f64>(),
+            ]);
         }
         let (lab, nc) = knn_clusters(&pts, 2);
         assert_eq!(nc, 2);

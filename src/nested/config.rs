@@ -126,12 +126,18 @@ impl NestedConfig {
             ));
         }
         if self.n_repeats == Some(0) {
-            return Err(Error::invalid("n_repeats", "n_repeats must be at least 1 (default 5 d)"));
+            return Err(Error::invalid(
+                "n_repeats",
+                "n_repeats must be at least 1 (default 5 d)",
+            ));
         }
         if !(self.precision > 0.0 && self.precision < 1.0) {
             return Err(Error::invalid(
                 "precision",
-                format!("precision = {} must lie in (0, 1); the default is 1e-3", self.precision),
+                format!(
+                    "precision = {} must lie in (0, 1); the default is 1e-3",
+                    self.precision
+                ),
             ));
         }
         if self.batch == 0 {
@@ -140,13 +146,19 @@ impl NestedConfig {
         if self.n_simulations < 10 {
             return Err(Error::invalid(
                 "n_simulations",
-                format!("n_simulations = {} is too few for an error bar; use at least 10", self.n_simulations),
+                format!(
+                    "n_simulations = {} is too few for an error bar; use at least 10",
+                    self.n_simulations
+                ),
             ));
         }
         if self.max_calls < self.n_live as u64 {
             return Err(Error::invalid(
                 "max_calls",
-                format!("max_calls = {} cannot even fill {} live points", self.max_calls, self.n_live),
+                format!(
+                    "max_calls = {} cannot even fill {} live points",
+                    self.max_calls, self.n_live
+                ),
             ));
         }
         Ok(())

@@ -48,7 +48,11 @@ pub fn cholesky_regularised(a: &[f64], d: usize) -> Vec<f64> {
     }
     let mut id = vec![0.0; d * d];
     for i in 0..d {
-        id[i * d + i] = if scale.is_finite() && scale > 0.0 { scale.sqrt() } else { 1.0 };
+        id[i * d + i] = if scale.is_finite() && scale > 0.0 {
+            scale.sqrt()
+        } else {
+            1.0
+        };
     }
     id
 }

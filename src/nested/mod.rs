@@ -11,28 +11,31 @@
 //! - [`GaussianFit`]: a Gaussian proposal in Gaussianised coordinates (supernest-style).
 //! - [`problems`]: test problems with known evidences.
 
+// Negated comparisons such as `!(x > 0.0)` are deliberate throughout: they also catch NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 mod cluster;
 mod config;
 mod likelihood;
 mod linalg;
 mod output;
 mod pipeline;
+pub mod problems;
 mod proposal;
 mod repartition;
 mod reweight;
-pub mod problems;
 mod run;
 mod sampler;
 mod slice;
 
 pub use config::NestedConfig;
 pub use likelihood::LogLikelihood;
-pub use run::{Estimate, NestedRun, StopReason};
 pub use output::{read_polychord, write_polychord};
 pub use pipeline::{enhanced, PipelineConfig, PipelineResult};
 pub use proposal::{GaussianFit, GaussianLatent, GaussianProposal};
 pub use repartition::Repartitioned;
 pub use reweight::{reweight, ReweightConfig, Reweighted};
+pub use run::{Estimate, NestedRun, StopReason};
 pub use sampler::sample;
 #[cfg(test)]
 mod sampler_tests;

@@ -42,7 +42,6 @@ fn write(path: PathBuf, text: String) -> Result<()> {
 
 /// Writes the four PolyChord files for `root` (a path prefix such as `chains/gauss`).
 pub fn write_polychord(run: &NestedRun, root: &Path) -> Result<()> {
-    let d = run.theta().ncols();
     let w = run.posterior_weights();
     let mut txt = String::new();
     let mut dead = String::new();
@@ -77,10 +76,28 @@ pub fn write_polychord(run: &NestedRun, root: &Path) -> Result<()> {
     let mut stats = String::new();
     let _ = writeln!(stats, "Evidence estimates:\n===================");
     let _ = writeln!(stats, "  - The evidence Z is a log-normally distributed, with location and scale parameters mu and sigma.");
-    let _ = writeln!(stats, "  - We denote this as log(Z) = mu +/- sigma.\n\nGlobal evidence:\n----------------\n");
-    let _ = writeln!(stats, "log(Z)       = {:>14.8} +/- {:>12.8}\n", run.log_z(), run.log_z_err());
-    let _ = writeln!(stats, "Kullback-Leibler divergence D_KL = {:.6} +/- {:.6}", run.kl().mean, run.kl().sd);
-    let _ = writeln!(stats, "Bayesian model dimensionality d_G = {:.6} +/- {:.6}\n", run.bmd().mean, run.bmd().sd);
+    let _ = writeln!(
+        stats,
+        "  - We denote this as log(Z) = mu +/- sigma.\n\nGlobal evidence:\n----------------\n"
+    );
+    let _ = writeln!(
+        stats,
+        "log(Z)       = {:>14.8} +/- {:>12.8}\n",
+        run.log_z(),
+        run.log_z_err()
+    );
+    let _ = writeln!(
+        stats,
+        "Kullback-Leibler divergence D_KL = {:.6} +/- {:.6}",
+        run.kl().mean,
+        run.kl().sd
+    );
+    let _ = writeln!(
+        stats,
+        "Bayesian model dimensionality d_G = {:.6} +/- {:.6}\n",
+        run.bmd().mean,
+        run.bmd().sd
+    );
     let _ = writeln!(stats, "Run-time information:\n---------------------\n");
     let _ = writeln!(stats, " ncluster:   {:>10}", run.n_clusters());
     let _ = writeln!(stats, " ndead:      {:>10}", run.n_dead());
@@ -88,8 +105,14 @@ pub fn write_polychord(run: &NestedRun, root: &Path) -> Result<()> {
     let _ = writeln!(stats, " nnan:       {:>10}", run.nan_calls());
     let _ = writeln!(stats, " stop:       {:?}\n", run.stop_reason());
     let _ = writeln!(stats, "Dim No.       Mean        Sigma");
-    for j in 0..d {
-        let _ = writeln!(stats, "{:>4}  {:>14.6E} +/- {:>14.6E}", j + 1, mean[j], cov.get(j, j).sqrt());
+    for (j, m) in mean.iter().enumerate() {
+        let _ = writeln!(
+            stats,
+            "{:>4}  {:>14.6E} +/- {:>14.6E}",
+            j + 1,
+            m,
+            cov.get(j, j).sqrt()
+        );
     }
     write(with_suffix(root, ".txt"), txt)?;
     write(with_suffix(root, "_dead-birth.txt"), dead)?;
@@ -103,20 +126,35 @@ pub fn read_polychord(root: &Path, n_simulations: usize, seed: u64) -> Result<Ne
     let path = with_suffix(root, "_dead-birth.txt");
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let r: Option<Vec<f64>> = line.split_whitespace().map(parse_number).collect();
-        let r = r.ok_or_else(|| Error::Parse { path: path.clone(), line: i + 1, reason: "not a number".into() })?;
+        let r = r.ok_or_else(|| Error::Parse {
+            path: path.clone(),
+            line: i + 1,
+            reason: "not a number".into(),
+        })?;
         if r.len() < 3 || rows.first().is_some_and(|f| f.len() != r.len()) {
             return Err(Error::Parse {
                 path: path.clone(),
                 line: i + 1,
-                reason: format!("{} columns; need θ_1 … θ_d, log L, log L_birth on every line", r.len()),
+                reason: format!(
+                    "{} columns; need θ_1 … θ_d, log L, log L_birth on every line",
+                    r.len()
+                ),
             });
         }
         rows.push(r);
     }
     if rows.is_empty() {
-        return Err(Error::Parse { path, line: 0, reason: "no dead points".into() });
+        return Err(Error::Parse {
+            path,
+            line: 0,
+            reason: "no dead points".into(),
+        });
     }
     let d = rows[0].len() - 2;
     let unzero = |v: f64| if v <= LOG_ZERO { f64::NEG_INFINITY } else { v };
@@ -125,7 +163,10 @@ pub fn read_polychord(root: &Path, n_simulations: usize, seed: u64) -> Result<Ne
     let theta = Matrix::from_rows(&rows.iter().map(|r| r[..d].to_vec()).collect::<Vec<_>>())?;
     let pn = with_suffix(root, ".paramnames");
     let names = match std::fs::read_to_string(&pn) {
-        Ok(t) => t.lines().filter_map(|l| l.split_whitespace().next().map(String::from)).collect(),
+        Ok(t) => t
+            .lines()
+            .filter_map(|l| l.split_whitespace().next().map(String::from))
+            .collect(),
         Err(_) => crate::samples::WeightedSamples::default_names(d),
     };
     NestedRun::from_dead_birth(theta, logl, birth, names, n_simulations, seed)

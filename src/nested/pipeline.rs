@@ -73,5 +73,10 @@ pub fn enhanced<F: Fit, L: LogLikelihood>(
         sample(&rep, &proposal, &cfg.high)?
     };
     let calls = low.calls() + high.calls();
-    Ok(PipelineResult { low, high, proposal, calls })
+    Ok(PipelineResult {
+        low,
+        high,
+        proposal,
+        calls,
+    })
 }

@@ -78,7 +78,10 @@ impl CorrelatedGaussian {
             }
         }
         let chol = cholesky(&cov, d).ok_or_else(|| {
-            Error::invalid("rho", format!("ρ = {rho} does not give a positive definite covariance in {d} dimensions"))
+            Error::invalid(
+                "rho",
+                format!("ρ = {rho} does not give a positive definite covariance in {d} dimensions"),
+            )
         })?;
         let log_det: f64 = (0..d).map(|i| 2.0 * chol[i * d + i].ln()).sum();
         let mean = (0..d).map(|j| sigma * ((j % 3) as f64 - 1.0)).collect();
@@ -109,7 +112,12 @@ impl CorrelatedGaussian {
 
 impl LogLikelihood for CorrelatedGaussian {
     fn log_likelihood(&self, theta: &[f64]) -> Result<f64> {
-        Ok(gaussian_logpdf(theta, &self.mean, &self.chol, self.log_norm))
+        Ok(gaussian_logpdf(
+            theta,
+            &self.mean,
+            &self.chol,
+            self.log_norm,
+        ))
     }
 }
 
@@ -128,7 +136,10 @@ impl TestProblem for CorrelatedGaussian {
     }
     fn kl(&self) -> Option<f64> {
         let d = self.d as f64;
-        Some(d * (2.0 * self.half_width).ln() - 0.5 * (d * (1.0 + 2.0 * HALF_LN_2PI) + self.log_det_cov()))
+        Some(
+            d * (2.0 * self.half_width).ln()
+                - 0.5 * (d * (1.0 + 2.0 * HALF_LN_2PI) + self.log_det_cov()),
+        )
     }
     fn bmd(&self) -> Option<f64> {
         Some(self.d as f64)
@@ -185,9 +196,7 @@ impl TestProblem for GaussianShells {
         let (a, b) = ((r - 14.0 * w).max(0.0), r + 14.0 * w);
         let m = 20_000;
         let h = (b - a) / m as f64;
-        let f = |x: f64| {
-            x.powf(d - 1.0) * (-0.5 * ((x - r) / w).powi(2) - HALF_LN_2PI).exp() / w
-        };
+        let f = |x: f64| x.powf(d - 1.0) * (-0.5 * ((x - r) / w).powi(2) - HALF_LN_2PI).exp() / w;
         let mut s = f(a) + f(b);
         for i in 1..m {
             s += if i % 2 == 1 { 4.0 } else { 2.0 } * f(a + i as f64 * h);
@@ -287,7 +296,11 @@ impl TestProblem for TwoGaussians {
     fn kl(&self) -> Option<f64> {
         // log V − ½ log det(2πeσ²I) − log 2 (the posterior is split evenly over two modes).
         let d = self.d as f64;
-        Some(d * 2f64.ln() - 0.5 * d * (1.0 + 2.0 * HALF_LN_2PI + 2.0 * Self::S.ln()) - std::f64::consts::LN_2)
+        Some(
+            d * 2f64.ln()
+                - 0.5 * d * (1.0 + 2.0 * HALF_LN_2PI + 2.0 * Self::S.ln())
+                - std::f64::consts::LN_2,
+        )
     }
 }
 
@@ -343,7 +356,8 @@ mod tests {
     fn gaussian_kl_matches_uncorrelated_formula() {
         // ρ = 0: D = d (log 2h − ½ log(2πeσ²)).
         let g = CorrelatedGaussian::new(3, 0.1, 0.0, 1.0).unwrap();
-        let want = 3.0 * (2f64.ln() - 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E * 0.01).ln());
+        let want = 3.0
+            * (2f64.ln() - 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E * 0.01).ln());
         assert!((g.kl().unwrap() - want).abs() < 1e-12);
         assert!(problem_by_name("gaussian-x").is_err());
         assert_eq!(problem_by_name("shells-5").unwrap().dim(), 5);

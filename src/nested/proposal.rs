@@ -32,10 +32,17 @@ impl GaussianLatent {
             return Err(Error::dims("chol", d * d, chol.len()));
         }
         if (0..d).any(|i| !(chol[i * d + i] > 0.0)) {
-            return Err(Error::invalid("chol", "the Cholesky factor needs a positive diagonal"));
+            return Err(Error::invalid(
+                "chol",
+                "the Cholesky factor needs a positive diagonal",
+            ));
         }
         let log_det: f64 = (0..d).map(|i| chol[i * d + i].ln()).sum();
-        Ok(Self { mean, chol, log_norm: -log_det - d as f64 * HALF_LN_2PI })
+        Ok(Self {
+            mean,
+            chol,
+            log_norm: -log_det - d as f64 * HALF_LN_2PI,
+        })
     }
 }
 
@@ -46,8 +53,7 @@ impl LatentDensity for GaussianLatent {
     fn log_prob_latent(&self, y: &Matrix) -> Result<Vec<f64>> {
         let d = self.dim();
         let mut z = vec![0.0; d];
-        Ok(y
-            .rows()
+        Ok(y.rows()
             .map(|r| {
                 let diff: Vec<f64> = r.iter().zip(&self.mean).map(|(a, b)| a - b).collect();
                 lower_solve(&self.chol, &diff, &mut z);
@@ -95,7 +101,10 @@ impl GaussianFit {
     /// Errors unless `widen ≥ 1`.
     pub fn new(widen: f64) -> Result<Self> {
         if !(widen >= 1.0 && widen.is_finite()) {
-            return Err(Error::invalid("widen", format!("widen = {widen} must be ≥ 1 (1 = no widening)")));
+            return Err(Error::invalid(
+                "widen",
+                format!("widen = {widen} must be ≥ 1 (1 = no widening)"),
+            ));
         }
         Ok(Self { widen })
     }
@@ -103,7 +112,12 @@ impl GaussianFit {
 
 impl Fit for GaussianFit {
     type Model = GaussianProposal;
-    fn fit(&self, samples: &WeightedSamples, bounds: Option<&Bounds>, _seed: u64) -> Result<Self::Model> {
+    fn fit(
+        &self,
+        samples: &WeightedSamples,
+        bounds: Option<&Bounds>,
+        _seed: u64,
+    ) -> Result<Self::Model> {
         let bounds = resolve_bounds(samples, bounds)?;
         let g = Gaussianiser::new(bounds.clone());
         let d = samples.dim();
@@ -126,7 +140,9 @@ impl Fit for GaussianFit {
         }
         let mut mean = vec![0.0; d];
         for (y, w) in ys.iter().zip(&ws) {
-            mean.iter_mut().zip(y).for_each(|(m, v)| *m += w * v / total);
+            mean.iter_mut()
+                .zip(y)
+                .for_each(|(m, v)| *m += w * v / total);
         }
         let mut cov = vec![0.0; d * d];
         for (y, w) in ys.iter().zip(&ws) {
@@ -136,10 +152,15 @@ impl Fit for GaussianFit {
                 }
             }
         }
-        cov.iter_mut().for_each(|c| *c *= self.widen * self.widen * ess / (ess - 1.0));
+        cov.iter_mut()
+            .for_each(|c| *c *= self.widen * self.widen * ess / (ess - 1.0));
         let chol = cholesky(&cov, d).ok_or_else(|| {
-            Error::numerical("GaussianFit", "the samples' covariance is singular; some parameter does not vary")
+            Error::numerical(
+                "GaussianFit",
+                "the samples' covariance is singular; some parameter does not vary",
+            )
         })?;
-        Transformed::new(GaussianLatent::new(mean, chol)?, bounds)?.with_names(samples.names().to_vec())
+        Transformed::new(GaussianLatent::new(mean, chol)?, bounds)?
+            .with_names(samples.names().to_vec())
     }
 }

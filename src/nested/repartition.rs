@@ -22,7 +22,11 @@ impl<'a, L: LogLikelihood + ?Sized> Repartitioned<'a, L> {
         if prior.dim() != proposal.dim() {
             return Err(Error::dims("proposal", prior.dim(), proposal.dim()));
         }
-        Ok(Self { like, prior, proposal })
+        Ok(Self {
+            like,
+            prior,
+            proposal,
+        })
     }
 }
 

@@ -39,7 +39,12 @@ pub struct ReweightConfig {
 
 impl Default for ReweightConfig {
     fn default() -> Self {
-        Self { target_ess: 2000.0, chunk: 1000, max_draws: 1_000_000, seed: 0 }
+        Self {
+            target_ess: 2000.0,
+            chunk: 1000,
+            max_draws: 1_000_000,
+            seed: 0,
+        }
     }
 }
 
@@ -66,7 +71,10 @@ pub fn reweight<F: Fit, L: LogLikelihood>(
     cfg: &ReweightConfig,
 ) -> Result<Reweighted> {
     if !(cfg.target_ess >= 1.0) || cfg.chunk == 0 || cfg.max_draws < cfg.chunk {
-        return Err(Error::invalid("cfg", "need target_ess ≥ 1, chunk ≥ 1 and max_draws ≥ chunk"));
+        return Err(Error::invalid(
+            "cfg",
+            "need target_ess ≥ 1, chunk ≥ 1 and max_draws ≥ chunk",
+        ));
     }
     if prior.dim() != posterior_a.dim() {
         return Err(Error::dims("prior", posterior_a.dim(), prior.dim()));
@@ -92,9 +100,16 @@ pub fn reweight<F: Fit, L: LogLikelihood>(
             .collect::<Result<_>>()?;
         for i in 0..x.nrows() {
             if lb[i] == f64::INFINITY || lq[i] == f64::NEG_INFINITY {
-                return Err(Error::numerical("reweight", format!("log L_B = {} and log q = {} at a draw of q", lb[i], lq[i])));
+                return Err(Error::numerical(
+                    "reweight",
+                    format!("log L_B = {} and log q = {} at a draw of q", lb[i], lq[i]),
+                ));
             }
-            let l = if lb[i].is_nan() { f64::NEG_INFINITY } else { lb[i] };
+            let l = if lb[i].is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                lb[i]
+            };
             logw.push(l + lp[i] - lq[i]);
             logl.push(l);
             xs.extend_from_slice(x.row(i));
@@ -108,13 +123,24 @@ pub fn reweight<F: Fit, L: LogLikelihood>(
     let n = logw.len();
     let m = logsumexp(&logw);
     if m == f64::NEG_INFINITY {
-        return Err(Error::numerical("reweight", "every draw has L_B = 0: B's posterior lies outside A's"));
+        return Err(Error::numerical(
+            "reweight",
+            "every draw has L_B = 0: B's posterior lies outside A's",
+        ));
     }
     let w: Vec<f64> = logw.iter().map(|v| (v - m).exp()).collect();
     let mean = w.iter().sum::<f64>() / n as f64;
     let var = w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0).max(1.0);
-    let log_z = Estimate { mean: m + mean.ln(), sd: (var / n as f64).sqrt() / mean };
+    let log_z = Estimate {
+        mean: m + mean.ln(),
+        sd: (var / n as f64).sqrt() / mean,
+    };
     let samples = WeightedSamples::new(Matrix::new(n, d, xs)?, w, posterior_a.names().to_vec())?
         .with_log_likelihood(logl, None)?;
-    Ok(Reweighted { samples, slow_calls: n as u64, ess, log_z })
+    Ok(Reweighted {
+        samples,
+        slow_calls: n as u64,
+        ess,
+        log_z,
+    })
 }

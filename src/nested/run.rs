@@ -83,7 +83,11 @@ fn trapezoid_log_weights(logl: &[f64], log_x: &[f64]) -> Vec<f64> {
     (0..n)
         .map(|i| {
             let prev = if i == 0 { 0.0 } else { log_x[i - 1] };
-            let next = if i + 1 == n { f64::NEG_INFINITY } else { log_x[i + 1] };
+            let next = if i + 1 == n {
+                f64::NEG_INFINITY
+            } else {
+                log_x[i + 1]
+            };
             let log_dx = prev + (-(next - prev).exp()).ln_1p() - std::f64::consts::LN_2;
             if logl[i] == f64::NEG_INFINITY {
                 f64::NEG_INFINITY
@@ -218,7 +222,10 @@ impl NestedRun {
     /// which is how the enhanced pipeline keeps a fitted proposal from cutting off tails.
     pub fn tempered_samples(&self, beta: f64) -> Result<WeightedSamples> {
         if !(beta > 0.0 && beta <= 1.0) {
-            return Err(Error::invalid("beta", format!("beta = {beta} must lie in (0, 1]")));
+            return Err(Error::invalid(
+                "beta",
+                format!("beta = {beta} must lie in (0, 1]"),
+            ));
         }
         let tempered: Vec<f64> = self.logl.iter().map(|l| beta * l).collect();
         let logw = trapezoid_log_weights(&tempered, &expected_log_x(&self.n_live));
@@ -267,7 +274,10 @@ impl NestedRun {
         if let Some(i) = (0..n).find(|&i| !(logl_birth[i] < logl[i]) || logl[i].is_nan()) {
             return Err(Error::invalid(
                 "logl_birth",
-                format!("point {i} was born at log L* = {} not below its log L = {}", logl_birth[i], logl[i]),
+                format!(
+                    "point {i} was born at log L* = {} not below its log L = {}",
+                    logl_birth[i], logl[i]
+                ),
             ));
         }
         let mut order: Vec<usize> = (0..n).collect();

@@ -97,7 +97,9 @@ pub fn sample<L: LogLikelihood>(
         .map(|u| {
             let mut t = Tally::default();
             let mut theta = vec![0.0; d];
-            let l = target.eval(u, &mut theta, &mut t)?.unwrap_or(f64::NEG_INFINITY);
+            let l = target
+                .eval(u, &mut theta, &mut t)?
+                .unwrap_or(f64::NEG_INFINITY);
             Ok((theta, l, t))
         })
         .collect();
@@ -106,7 +108,13 @@ pub fn sample<L: LogLikelihood>(
         let (theta, logl, t) = r?;
         total.calls += t.calls;
         total.nan += t.nan;
-        live.push(Live { u, theta, logl, birth: f64::NEG_INFINITY, cluster: 0 });
+        live.push(Live {
+            u,
+            theta,
+            logl,
+            birth: f64::NEG_INFINITY,
+            cluster: 0,
+        });
     }
     check_support(prior, &live)?;
 
@@ -163,7 +171,9 @@ pub fn sample<L: LogLikelihood>(
         let chols = whitening(&live, n_clusters, d);
 
         // Start points above the contour, and one seed per chain, drawn in order.
-        let eligible: Vec<usize> = (0..live.len()).filter(|&i| live[i].logl > threshold).collect();
+        let eligible: Vec<usize> = (0..live.len())
+            .filter(|&i| live[i].logl > threshold)
+            .collect();
         if eligible.is_empty() {
             return Err(Error::numerical(
                 "nested sampling",
@@ -171,7 +181,12 @@ pub fn sample<L: LogLikelihood>(
             ));
         }
         let starts: Vec<(usize, u64)> = (0..k)
-            .map(|_| (eligible[rng.random_range(0..eligible.len())], rng.random::<u64>()))
+            .map(|_| {
+                (
+                    eligible[rng.random_range(0..eligible.len())],
+                    rng.random::<u64>(),
+                )
+            })
             .collect();
         let budget = (cfg.max_calls - total.calls) / k as u64;
         let outs: Vec<Result<_>> = starts
@@ -180,8 +195,15 @@ pub fn sample<L: LogLikelihood>(
                 let p = &live[s];
                 let mut crng = rng_from_seed(seed);
                 slice_chain(
-                    &target, &p.u, &p.theta, p.logl, threshold, &chols[p.cluster], n_repeats,
-                    budget, &mut crng,
+                    &target,
+                    &p.u,
+                    &p.theta,
+                    p.logl,
+                    threshold,
+                    &chols[p.cluster],
+                    n_repeats,
+                    budget,
+                    &mut crng,
                 )
                 .map(|o| (o, p.cluster))
             })
@@ -209,7 +231,7 @@ pub fn sample<L: LogLikelihood>(
             }
         }
         iteration += 1;
-        if iteration % 20 == 0 {
+        if iteration.is_multiple_of(20) {
             bar.set_message(format!(
                 "dead {} | calls {} | log Z ≈ {:.3} | live share {:.2e} | clusters {}",
                 dead.logl.len(),
@@ -281,7 +303,11 @@ fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
     let global = cholesky_regularised(&mean_cov(&pts, &all, d).1, d);
     (0..n_clusters)
         .map(|c| {
-            let idx: Vec<usize> = all.iter().copied().filter(|&i| live[i].cluster == c).collect();
+            let idx: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| live[i].cluster == c)
+                .collect();
             if idx.len() > d + 1 {
                 cholesky_regularised(&mean_cov(&pts, &idx, d).1, d)
             } else {

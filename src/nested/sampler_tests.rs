@@ -9,7 +9,10 @@ use crate::transform::Bounds;
 use crate::UniformBox;
 
 fn quiet(n_live: usize, seed: u64) -> NestedConfig {
-    NestedConfig::new().n_live(n_live).progress(false).seed(seed)
+    NestedConfig::new()
+        .n_live(n_live)
+        .progress(false)
+        .seed(seed)
 }
 
 #[test]
@@ -18,12 +21,23 @@ fn gaussian_evidence_kl_and_dimensionality_match_closed_forms() {
         let p = CorrelatedGaussian::standard(d).unwrap();
         let run = sample(&p, &p.prior(), &quiet(150, 7)).unwrap();
         let (lz, err) = (run.log_z(), run.log_z_err());
-        assert!((lz - p.log_z()).abs() < 3.0 * err, "d={d}: {lz} ± {err} vs {}", p.log_z());
+        assert!(
+            (lz - p.log_z()).abs() < 3.0 * err,
+            "d={d}: {lz} ± {err} vs {}",
+            p.log_z()
+        );
         // σ(log Z) ≈ √(D_KL / n_live) (Skilling 2006).
         let expect_err = (p.kl().unwrap() / 150.0).sqrt();
-        assert!((err / expect_err - 1.0).abs() < 0.3, "err {err} vs {expect_err}");
+        assert!(
+            (err / expect_err - 1.0).abs() < 0.3,
+            "err {err} vs {expect_err}"
+        );
         let kl = run.kl();
-        assert!((kl.mean - p.kl().unwrap()).abs() < 3.0 * kl.sd + 0.1, "{kl:?} vs {:?}", p.kl());
+        assert!(
+            (kl.mean - p.kl().unwrap()).abs() < 3.0 * kl.sd + 0.1,
+            "{kl:?} vs {:?}",
+            p.kl()
+        );
         let bmd = run.bmd();
         assert!((bmd.mean - d as f64).abs() < 3.0 * bmd.sd + 0.3, "{bmd:?}");
         assert_eq!(run.stop_reason(), StopReason::Converged);
@@ -40,9 +54,20 @@ fn gaussian_evidence_kl_and_dimensionality_match_closed_forms() {
 fn two_separated_modes_are_both_found() {
     let p = TwoGaussians::new(2).unwrap();
     let run = sample(&p, &p.prior(), &quiet(200, 3)).unwrap();
-    assert!((run.log_z() - p.log_z()).abs() < 3.0 * run.log_z_err(), "{} ± {}", run.log_z(), run.log_z_err());
+    assert!(
+        (run.log_z() - p.log_z()).abs() < 3.0 * run.log_z_err(),
+        "{} ± {}",
+        run.log_z(),
+        run.log_z_err()
+    );
     let s = run.to_weighted_samples().unwrap();
-    let left: f64 = s.values().rows().zip(s.normalised_weights()).filter(|(r, _)| r[0] < 0.0).map(|(_, w)| w).sum();
+    let left: f64 = s
+        .values()
+        .rows()
+        .zip(s.normalised_weights())
+        .filter(|(r, _)| r[0] < 0.0)
+        .map(|(_, w)| w)
+        .sum();
     assert!((left - 0.5).abs() < 0.1, "left mode holds {left}");
     assert!(run.n_clusters() >= 2, "clusters: {}", run.n_clusters());
 }
@@ -51,8 +76,14 @@ fn two_separated_modes_are_both_found() {
 fn same_seed_same_run_on_any_number_of_threads() {
     let p = CorrelatedGaussian::standard(3).unwrap();
     let cfg = quiet(60, 11).batch(4);
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let a = one.install(|| sample(&p, &p.prior(), &cfg)).unwrap();
     let b = two.install(|| sample(&p, &p.prior(), &cfg)).unwrap();
     assert_eq!(a.calls(), b.calls());
@@ -66,7 +97,13 @@ fn same_seed_same_run_on_any_number_of_threads() {
 fn nan_is_log_zero_with_a_count_and_infinity_is_an_error() {
     let p = CorrelatedGaussian::standard(2).unwrap();
     // NaN on θ₀ > 0.8 (a region with no posterior mass): the evidence is unchanged.
-    let nan_like = |t: &[f64]| if t[0] > 0.8 { f64::NAN } else { p.log_likelihood(t).unwrap() };
+    let nan_like = |t: &[f64]| {
+        if t[0] > 0.8 {
+            f64::NAN
+        } else {
+            p.log_likelihood(t).unwrap()
+        }
+    };
     let run = sample(&nan_like, &p.prior(), &quiet(100, 5)).unwrap();
     assert!(run.nan_calls() > 0);
     assert!((run.log_z() - p.log_z()).abs() < 3.0 * run.log_z_err());
@@ -80,8 +117,15 @@ fn nan_is_log_zero_with_a_count_and_infinity_is_an_error() {
 #[test]
 fn bad_settings_are_typed_errors() {
     let p = CorrelatedGaussian::standard(5).unwrap();
-    for cfg in [quiet(5, 0), quiet(100, 0).precision(0.0), quiet(100, 0).n_repeats(0)] {
-        assert!(matches!(sample(&p, &p.prior(), &cfg), Err(Error::InvalidArgument { .. })));
+    for cfg in [
+        quiet(5, 0),
+        quiet(100, 0).precision(0.0),
+        quiet(100, 0).n_repeats(0),
+    ] {
+        assert!(matches!(
+            sample(&p, &p.prior(), &cfg),
+            Err(Error::InvalidArgument { .. })
+        ));
     }
 }
 

@@ -131,11 +131,11 @@ pub(crate) fn slice_chain(
 
     // Evaluates x + t·dir; `Some(l)` only when it is inside the contour.
     let inside = |t: f64,
-                      x: &[f64],
-                      dir: &[f64],
-                      trial: &mut Vec<f64>,
-                      trial_theta: &mut Vec<f64>,
-                      tally: &mut Tally|
+                  x: &[f64],
+                  dir: &[f64],
+                  trial: &mut Vec<f64>,
+                  trial_theta: &mut Vec<f64>,
+                  tally: &mut Tally|
      -> Result<Option<Option<f64>>> {
         if tally.calls >= budget {
             return Ok(None);

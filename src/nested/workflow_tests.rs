@@ -11,7 +11,10 @@ use crate::samples::WeightedSamples;
 use crate::Fit;
 
 fn quiet(n_live: usize, seed: u64) -> NestedConfig {
-    NestedConfig::new().n_live(n_live).progress(false).seed(seed)
+    NestedConfig::new()
+        .n_live(n_live)
+        .progress(false)
+        .seed(seed)
 }
 
 #[test]
@@ -22,7 +25,10 @@ fn polychord_files_round_trip() {
     let root = dir.path().join("chains/gauss");
     write_polychord(&run, &root).unwrap();
     for suffix in [".txt", "_dead-birth.txt", ".paramnames", ".stats"] {
-        assert!(dir.path().join(format!("chains/gauss{suffix}")).exists(), "{suffix}");
+        assert!(
+            dir.path().join(format!("chains/gauss{suffix}")).exists(),
+            "{suffix}"
+        );
     }
     let back = read_polychord(&root, 200, 1).unwrap();
     assert_eq!(back.n_dead(), run.n_dead());
@@ -31,7 +37,10 @@ fn polychord_files_round_trip() {
     assert_eq!(back.names(), run.names());
     // root.txt: weights sum to one, −2 log L matches.
     let txt = std::fs::read_to_string(dir.path().join("chains/gauss.txt")).unwrap();
-    let total: f64 = txt.lines().map(|l| l.split_whitespace().next().unwrap().parse::<f64>().unwrap()).sum();
+    let total: f64 = txt
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().parse::<f64>().unwrap())
+        .sum();
     assert!((total - 1.0).abs() < 1e-9);
     assert!(read_polychord(&dir.path().join("missing"), 10, 1).is_err());
 }
@@ -40,8 +49,14 @@ fn polychord_files_round_trip() {
 fn gaussian_draws(p: &CorrelatedGaussian, sigma: f64, n: usize, seed: u64) -> WeightedSamples {
     let d = p.dim();
     let mut rng = rng_from_seed(seed);
-    let x: Vec<f64> = (0..n * d).map(|k| p.mean()[k % d] + sigma * rng.sample::<f64, _>(StandardNormal)).collect();
-    WeightedSamples::unweighted(Matrix::new(n, d, x).unwrap(), WeightedSamples::default_names(d)).unwrap()
+    let x: Vec<f64> = (0..n * d)
+        .map(|k| p.mean()[k % d] + sigma * rng.sample::<f64, _>(StandardNormal))
+        .collect();
+    WeightedSamples::unweighted(
+        Matrix::new(n, d, x).unwrap(),
+        WeightedSamples::default_names(d),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -49,14 +64,28 @@ fn repartitioned_run_with_a_fitted_prior_keeps_the_evidence() {
     // D_KL = 14.6 from the box, so the direct run is long; the fitted prior shortens it.
     let p = CorrelatedGaussian::new(3, 0.02, 0.0, 2.0).unwrap();
     let prior = p.prior();
-    let q = GaussianFit::new(1.5).unwrap().fit(&gaussian_draws(&p, 0.02, 4000, 1), Some(&p.bounds()), 0).unwrap();
+    let q = GaussianFit::new(1.5)
+        .unwrap()
+        .fit(&gaussian_draws(&p, 0.02, 4000, 1), Some(&p.bounds()), 0)
+        .unwrap();
     let rep = Repartitioned::new(&p, &prior, &q).unwrap();
     let run = sample(&rep, &q, &quiet(150, 2)).unwrap();
-    assert!((run.log_z() - p.log_z()).abs() < 3.0 * run.log_z_err(), "{} ± {} vs {}", run.log_z(), run.log_z_err(), p.log_z());
+    assert!(
+        (run.log_z() - p.log_z()).abs() < 3.0 * run.log_z_err(),
+        "{} ± {} vs {}",
+        run.log_z(),
+        run.log_z_err(),
+        p.log_z()
+    );
     // The run's D_KL is now from q to the posterior: far below D_KL from the box.
     assert!(run.kl().mean < 0.3 * p.kl().unwrap(), "{:?}", run.kl());
     let direct = sample(&p, &prior, &quiet(150, 2)).unwrap();
-    assert!(run.calls() < direct.calls() / 2, "{} vs {}", run.calls(), direct.calls());
+    assert!(
+        run.calls() < direct.calls() / 2,
+        "{} vs {}",
+        run.calls(),
+        direct.calls()
+    );
     // The repartitioned posterior is the true one.
     let s = run.to_weighted_samples().unwrap();
     for (m, t) in s.mean().iter().zip(p.mean()) {
@@ -74,9 +103,18 @@ fn enhanced_pipeline_agrees_with_truth_for_fewer_calls() {
     };
     let r = enhanced(&p, &p.prior(), &p.bounds(), &GaussianFit::default(), &cfg).unwrap();
     let (lz, err) = (r.high.log_z(), r.high.log_z_err());
-    assert!((lz - p.log_z()).abs() < 3.0 * err, "{lz} ± {err} vs {}", p.log_z());
+    assert!(
+        (lz - p.log_z()).abs() < 3.0 * err,
+        "{lz} ± {err} vs {}",
+        p.log_z()
+    );
     let direct = sample(&p, &p.prior(), &quiet(200, 2)).unwrap();
-    assert!(r.calls < direct.calls() / 2, "{} vs {}", r.calls, direct.calls());
+    assert!(
+        r.calls < direct.calls() / 2,
+        "{} vs {}",
+        r.calls,
+        direct.calls()
+    );
     assert_eq!(r.calls, r.low.calls() + r.high.calls());
 }
 
@@ -86,12 +124,33 @@ fn reweighting_reaches_the_slow_posterior_and_evidence() {
     let a = CorrelatedGaussian::standard(2).unwrap();
     let b = CorrelatedGaussian::new(2, 0.08, 0.3, 1.0).unwrap();
     let run = sample(&a, &a.prior(), &quiet(150, 3)).unwrap();
-    let cfg = ReweightConfig { target_ess: 1500.0, chunk: 500, ..Default::default() };
-    let r = reweight(&run.to_weighted_samples().unwrap(), &b, &a.prior(), &a.bounds(), &GaussianFit::new(1.2).unwrap(), &cfg).unwrap();
+    let cfg = ReweightConfig {
+        target_ess: 1500.0,
+        chunk: 500,
+        ..Default::default()
+    };
+    let r = reweight(
+        &run.to_weighted_samples().unwrap(),
+        &b,
+        &a.prior(),
+        &a.bounds(),
+        &GaussianFit::new(1.2).unwrap(),
+        &cfg,
+    )
+    .unwrap();
     assert!(r.ess >= 1500.0);
     assert_eq!(r.slow_calls as usize, r.samples.len());
-    assert!((r.log_z.mean - b.log_z()).abs() < 3.0 * r.log_z.sd, "{:?} vs {}", r.log_z, b.log_z());
+    assert!(
+        (r.log_z.mean - b.log_z()).abs() < 3.0 * r.log_z.sd,
+        "{:?} vs {}",
+        r.log_z,
+        b.log_z()
+    );
     let cov = r.samples.covariance();
-    assert!((cov.get(0, 0).sqrt() - 0.08).abs() < 0.008, "{}", cov.get(0, 0).sqrt());
+    assert!(
+        (cov.get(0, 0).sqrt() - 0.08).abs() < 0.008,
+        "{}",
+        cov.get(0, 0).sqrt()
+    );
     assert!((cov.get(0, 1) / cov.get(0, 0) - 0.3).abs() < 0.1);
 }
