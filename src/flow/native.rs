@@ -415,3 +415,11 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
         }
     }
 }
+
+#[cfg(test)]
+impl<T> Tape<T> {
+    /// The `z` of MADE `k` (position order), for the tests.
+    pub(crate) fn z_of(&self, k: usize) -> &[T] {
+        &self.z[k]
+    }
+}
