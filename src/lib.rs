@@ -16,6 +16,7 @@ pub mod matrix;
 pub mod persist;
 pub mod rng;
 pub mod samples;
+pub mod targets;
 pub mod transform;
 
 pub use density::{log_like, Density, Estimator, Sample, UniformBox, UnitCube};
