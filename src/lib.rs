@@ -12,6 +12,7 @@ pub mod density;
 pub mod error;
 pub mod fit;
 pub mod matrix;
+pub mod model;
 pub mod persist;
 pub mod rng;
 pub mod samples;
