@@ -13,6 +13,7 @@ pub mod error;
 pub mod fit;
 pub mod flow;
 pub mod matrix;
+pub mod model;
 pub mod persist;
 pub mod rng;
 pub mod samples;
