@@ -173,8 +173,16 @@ fn pipeline_maf() {
     println!("|---|---|---|---|---|---|---|---|");
     let p = CorrelatedGaussian::new(10, 0.01, 0.5, 10.0).unwrap();
     let direct = sample(&p, &p.prior(), &cfg(500, 100)).unwrap();
-    let maf = margflow::MafConfig::builder().n_mades(4).progress(false).build().unwrap();
-    let pc = PipelineConfig { low: cfg(25, 200).n_repeats(20), high: cfg(500, 300), beta: 0.5 };
+    let maf = margflow::MafConfig::builder()
+        .n_mades(4)
+        .progress(false)
+        .build()
+        .unwrap();
+    let pc = PipelineConfig {
+        low: cfg(25, 200).n_repeats(20),
+        high: cfg(500, 300),
+        beta: 0.5,
+    };
     let (r, t) = timed(|| enhanced(&p, &p.prior(), &p.bounds(), &maf, &pc).unwrap());
     println!(
         "| {:.3} ± {:.3} | {} | {} | {} | {:.3} ± {:.3} | {:.1} % | {:.2} | {t:.1} |",

@@ -98,3 +98,38 @@ pub fn run(args: &NestArgs) -> crate::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(problem: &str, output: PathBuf) -> NestArgs {
+        NestArgs {
+            problem: problem.into(),
+            n_live: 50,
+            n_repeats: None,
+            precision: 1e-3,
+            batch: 4,
+            max_calls: None,
+            seed: 1,
+            output,
+            quiet: true,
+        }
+    }
+
+    #[test]
+    fn nest_writes_polychord_files_and_rejects_unknown_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("out/eggbox");
+        run(&args("eggbox", root.clone())).unwrap();
+        let back = crate::nested::read_polychord(&root, 100, 0).unwrap();
+        assert!(
+            (back.log_z() - crate::nested::problems::Eggbox::LOG_Z).abs() < 4.0 * back.log_z_err()
+        );
+        assert!(root.with_extension("stats").exists());
+        assert!(matches!(
+            run(&args("banana-3", root)),
+            Err(crate::Error::InvalidArgument { .. })
+        ));
+    }
+}
