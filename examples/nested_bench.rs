@@ -168,34 +168,39 @@ fn pipeline(seeds: u64) {
 }
 
 fn pipeline_maf() {
-    println!("\n## Enhanced pipeline with a MAF proposal (same problem, h = 10, n_live = 500)\n");
-    println!("| direct log Z | direct calls | low calls | high calls | pipeline log Z | ratio | |Δ|/σ | s |");
-    println!("|---|---|---|---|---|---|---|---|");
-    let p = CorrelatedGaussian::new(10, 0.01, 0.5, 10.0).unwrap();
-    let direct = sample(&p, &p.prior(), &cfg(500, 100)).unwrap();
-    let maf = margflow::MafConfig::builder()
-        .n_mades(4)
-        .progress(false)
-        .build()
-        .unwrap();
-    let pc = PipelineConfig {
-        low: cfg(25, 200).n_repeats(20),
-        high: cfg(500, 300),
-        beta: 0.5,
-    };
-    let (r, t) = timed(|| enhanced(&p, &p.prior(), &p.bounds(), &maf, &pc).unwrap());
-    println!(
-        "| {:.3} ± {:.3} | {} | {} | {} | {:.3} ± {:.3} | {:.1} % | {:.2} | {t:.1} |",
-        direct.log_z(),
-        direct.log_z_err(),
-        direct.calls(),
-        r.low.calls(),
-        r.high.calls(),
-        r.high.log_z(),
-        r.high.log_z_err(),
-        100.0 * r.calls as f64 / direct.calls() as f64,
-        (r.high.log_z() - p.log_z()).abs() / r.high.log_z_err()
-    );
+    println!("\n## Enhanced pipeline with a MAF proposal (n_live = 500 direct and high-res)\n");
+    println!("| d | h | low n_live | direct log Z | direct calls | low calls | high calls | pipeline log Z | ratio | |Δ|/σ | s |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (d, h, n_low) in [(5, 10.0, 50), (10, 10.0, 100)] {
+        let p = CorrelatedGaussian::new(d, 0.01, 0.5, h).unwrap();
+        let direct = sample(&p, &p.prior(), &cfg(500, 100)).unwrap();
+        let maf = margflow::MafConfig::builder()
+            .n_mades(4)
+            .progress(false)
+            .build()
+            .unwrap();
+        let pc = PipelineConfig {
+            low: cfg(n_low, 200).n_repeats(2 * d),
+            high: cfg(500, 300),
+            beta: 0.5,
+        };
+        let (r, t) = timed(|| enhanced(&p, &p.prior(), &p.bounds(), &maf, &pc));
+        match r {
+            Ok(r) => println!(
+                "| {d} | {h} | {n_low} | {:.3} ± {:.3} | {} | {} | {} | {:.3} ± {:.3} | {:.1} % | {:.2} | {t:.1} |",
+                direct.log_z(),
+                direct.log_z_err(),
+                direct.calls(),
+                r.low.calls(),
+                r.high.calls(),
+                r.high.log_z(),
+                r.high.log_z_err(),
+                100.0 * r.calls as f64 / direct.calls() as f64,
+                (r.high.log_z() - p.log_z()).abs() / r.high.log_z_err()
+            ),
+            Err(e) => println!("| {d} | {h} | {n_low} | {:.3} | {} | failed: {e} |", direct.log_z(), direct.calls()),
+        }
+    }
 }
 
 fn dynesty_side(seeds: u64) {
