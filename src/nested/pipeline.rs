@@ -29,6 +29,14 @@ pub struct PipelineConfig {
     pub high: NestedConfig,
     /// Tempering exponent `β ∈ (0, 1]` of the posterior the estimator is fitted to.
     pub beta: f64,
+    /// Fit the proposal on the box of the tempered samples ([`Bounds::from_samples`]: their
+    /// range widened by `range / (n_Kish − 3)`) instead of the prior's box (default `false`).
+    ///
+    /// A posterior much narrower than the prior is a speck in the Gaussianised coordinates of
+    /// the prior box (scale `σ / (hi − lo)`), which a flow fits poorly; on the samples' box it
+    /// has scale ≈ 1. The price: `π̃ = 0` outside that box, so the posterior mass there (beyond
+    /// the tempered samples' range, ≳ 5σ of the posterior for `β = ½`) is left out of `Z`.
+    pub bounds_from_samples: bool,
 }
 
 impl Default for PipelineConfig {
@@ -37,6 +45,7 @@ impl Default for PipelineConfig {
             low: NestedConfig::new().n_live(50),
             high: NestedConfig::new().n_live(500).seed(1),
             beta: 0.5,
+            bounds_from_samples: false,
         }
     }
 }
@@ -67,7 +76,12 @@ pub fn enhanced<F: Fit, L: LogLikelihood>(
     }
     let low = sample(like, prior, &cfg.low)?;
     let samples = low.tempered_samples(cfg.beta)?;
-    let proposal = fit.fit(&samples, Some(bounds), child_seed(cfg.high.get_seed(), 1))?;
+    let fit_bounds = if cfg.bounds_from_samples {
+        None
+    } else {
+        Some(bounds)
+    };
+    let proposal = fit.fit(&samples, fit_bounds, child_seed(cfg.high.get_seed(), 1))?;
     let high = {
         let rep = Repartitioned::new(like, prior, &proposal)?;
         sample(&rep, &proposal, &cfg.high)?

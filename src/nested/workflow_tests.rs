@@ -100,6 +100,7 @@ fn enhanced_pipeline_agrees_with_truth_for_fewer_calls() {
         low: quiet(25, 1),
         high: quiet(200, 2),
         beta: 0.5,
+        bounds_from_samples: false,
     };
     let r = enhanced(&p, &p.prior(), &p.bounds(), &GaussianFit::default(), &cfg).unwrap();
     let (lz, err) = (r.high.log_z(), r.high.log_z_err());
