@@ -172,7 +172,7 @@ fn pipeline_maf() {
     println!("\n## Enhanced pipeline with a MAF proposal (n_live = 500 direct and high-res; MAF with 4 MADEs fitted on the tempered samples' box)\n");
     println!("| d | h | low n_live | direct log Z | direct calls | low calls | high calls | pipeline log Z | ratio | |Δ|/σ | s |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for (d, h, n_low) in [(5, 10.0, 50), (10, 10.0, 100)] {
+    for (d, h, n_low) in [(5, 10.0, 50), (10, 10.0, 100), (10, 10.0, 40), (10, 100.0, 40)] {
         let p = CorrelatedGaussian::new(d, 0.01, 0.5, h).unwrap();
         let direct = sample(&p, &p.prior(), &cfg(500, 100)).unwrap();
         let maf = margflow::MafConfig::builder()
