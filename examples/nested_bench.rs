@@ -2,7 +2,7 @@
 //! enhanced pipeline against a direct run. Prints tables.
 //!
 //! ```text
-//! cargo run --release --example nested_bench -- [coverage|efficiency|speedup|pipeline|pipeline-maf|dynesty|all] [seeds]
+//! cargo run --release --example nested_bench -- [coverage|efficiency|speedup|pipeline|pipeline-maf|reweight|dynesty|all] [seeds]
 //! ```
 //! `dynesty` prints margflow's side of the comparison with `benches/dynesty_gaussian.py`
 //! (10-D Gaussian, n_live = 500, 50 slice steps).
@@ -10,7 +10,10 @@
 use std::time::Instant;
 
 use margflow::nested::problems::{problem_by_name, CorrelatedGaussian, TestProblem};
-use margflow::nested::{enhanced, sample, GaussianFit, NestedConfig, NestedRun, PipelineConfig};
+use margflow::nested::{
+    enhanced, reweight, sample, GaussianFit, NestedConfig, NestedRun, PipelineConfig,
+    ReweightConfig,
+};
 
 fn cfg(n_live: usize, seed: u64) -> NestedConfig {
     NestedConfig::new()
@@ -172,7 +175,12 @@ fn pipeline_maf() {
     println!("\n## Enhanced pipeline with a MAF proposal (n_live = 500 direct and high-res; MAF with 4 MADEs fitted on the tempered samples' box)\n");
     println!("| d | h | low n_live | direct log Z | direct calls | low calls | high calls | pipeline log Z | ratio | |Δ|/σ | s |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for (d, h, n_low) in [(5, 10.0, 50), (10, 10.0, 100), (10, 10.0, 40), (10, 100.0, 40)] {
+    for (d, h, n_low) in [
+        (5, 10.0, 50),
+        (10, 10.0, 100),
+        (10, 10.0, 40),
+        (10, 100.0, 40),
+    ] {
         let p = CorrelatedGaussian::new(d, 0.01, 0.5, h).unwrap();
         let direct = sample(&p, &p.prior(), &cfg(500, 100)).unwrap();
         let maf = margflow::MafConfig::builder()
@@ -208,6 +216,63 @@ fn pipeline_maf() {
     }
 }
 
+fn reweighting() {
+    println!("\n## Likelihood reweighting: fast A = gaussian-5 (σ = 0.1, ρ = 0.5) → slow B (σ = 0.08, ρ = 0.3), box [−1, 1]^5\n");
+    println!("| method | calls of B | n_eff | log Z_B | true log Z_B | |Δ|/σ | s |");
+    println!("|---|---|---|---|---|---|---|");
+    let a = CorrelatedGaussian::standard(5).unwrap();
+    let b = CorrelatedGaussian::new(5, 0.08, 0.3, 1.0).unwrap();
+    let (direct, t) = timed(|| sample(&b, &b.prior(), &cfg(500, 11)).unwrap());
+    println!(
+        "| direct nested run of B (n_live 500) | {} | {:.0} | {:.3} ± {:.3} | {:.3} | {:.2} | {t:.2} |",
+        direct.calls(),
+        direct.to_weighted_samples().unwrap().ess(),
+        direct.log_z(),
+        direct.log_z_err(),
+        b.log_z(),
+        (direct.log_z() - b.log_z()).abs() / direct.log_z_err()
+    );
+    let run_a = sample(&a, &a.prior(), &cfg(500, 12)).unwrap();
+    for (name, fit) in [("GaussianFit ×1.2", 0), ("MAF (4 MADEs)", 1)] {
+        let rc = ReweightConfig {
+            target_ess: 5000.0,
+            chunk: 2000,
+            ..Default::default()
+        };
+        let post = run_a.to_weighted_samples().unwrap();
+        let (r, t) = timed(|| {
+            if fit == 0 {
+                reweight(
+                    &post,
+                    &b,
+                    &a.prior(),
+                    &a.bounds(),
+                    &GaussianFit::new(1.2).unwrap(),
+                    &rc,
+                )
+            } else {
+                let maf = margflow::MafConfig::builder()
+                    .n_mades(4)
+                    .progress(false)
+                    .build()
+                    .unwrap();
+                reweight(&post, &b, &a.prior(), &a.bounds(), &maf, &rc)
+            }
+        });
+        let r = r.unwrap();
+        println!(
+            "| reweight A's run ({} calls of A) with {name} | {} | {:.0} | {:.3} ± {:.3} | {:.3} | {:.2} | {t:.2} |",
+            run_a.calls(),
+            r.slow_calls,
+            r.ess,
+            r.log_z.mean,
+            r.log_z.sd,
+            b.log_z(),
+            (r.log_z.mean - b.log_z()).abs() / r.log_z.sd
+        );
+    }
+}
+
 fn dynesty_side(seeds: u64) {
     println!("\n## margflow on the dynesty comparison problem (gaussian-10, n_live = 500, 50 slice steps)\n");
     println!("| seed | log Z | σ | |Δ|/σ | calls | s |");
@@ -240,6 +305,7 @@ fn main() {
         "speedup" => speedup(),
         "pipeline" => pipeline(seeds.min(5)),
         "pipeline-maf" => pipeline_maf(),
+        "reweight" => reweighting(),
         "dynesty" => dynesty_side(seeds.min(3)),
         _ => {
             coverage(seeds);
