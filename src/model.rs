@@ -44,7 +44,10 @@ impl AnyModel {
             k if k == Maf::KIND => Ok(AnyModel::Maf(Maf::load(dir)?)),
             other => Err(Error::model(
                 dir,
-                format!("unknown estimator kind `{other}`; this margflow reads: {}", Maf::KIND),
+                format!(
+                    "unknown estimator kind `{other}`; this margflow reads: {}",
+                    Maf::KIND
+                ),
             )),
         }
     }

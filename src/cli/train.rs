@@ -26,7 +26,7 @@ pub struct TrainArgs {
     pub weights_column: Option<String>,
     /// The box to Gaussianise in, `lo:hi,lo:hi,...` (default: the Kish-widened sample range).
     /// Pass the true prior box when the model will be compared with the prior.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub bounds: Option<String>,
     /// Which estimator to fit.
     #[arg(long, value_enum, default_value = "maf")]
@@ -56,7 +56,11 @@ pub struct TrainArgs {
 
 /// Runs `margflow train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let samples = super::read_samples(&args.input, args.weights_column.as_deref(), args.params.as_deref())?;
+    let samples = super::read_samples(
+        &args.input,
+        args.weights_column.as_deref(),
+        args.params.as_deref(),
+    )?;
     let bounds = args.bounds.as_deref().map(Bounds::parse).transpose()?;
     let mut b = MafConfig::builder()
         .n_mades(args.n_mades)
@@ -72,7 +76,13 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         b = b.patience(p);
     }
     let options = FitOptions { maf: b.build()? };
-    let model = fit_any(args.estimator, &options, &samples, bounds.as_ref(), args.seed)?;
+    let model = fit_any(
+        args.estimator,
+        &options,
+        &samples,
+        bounds.as_ref(),
+        args.seed,
+    )?;
     model.save(&args.output)?;
     if !args.quiet {
         eprintln!(

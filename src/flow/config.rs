@@ -132,21 +132,33 @@ impl MafConfig {
     /// Checks every field; the error names the offending setter.
     pub fn validate(&self) -> Result<()> {
         if self.n_mades == 0 {
-            return Err(Error::invalid("n_mades", "need at least one MADE (default 6)"));
+            return Err(Error::invalid(
+                "n_mades",
+                "need at least one MADE (default 6)",
+            ));
         }
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return Err(Error::invalid(
                 "hidden",
-                format!("{:?}: need at least one hidden layer, each of width >= 1 (default [50, 50])", self.hidden),
+                format!(
+                    "{:?}: need at least one hidden layer, each of width >= 1 (default [50, 50])",
+                    self.hidden
+                ),
             ));
         }
         if !(self.clamp.is_finite() && self.clamp > 0.0) {
-            return Err(Error::invalid("clamp", format!("{} must be finite and > 0 (default 5)", self.clamp)));
+            return Err(Error::invalid(
+                "clamp",
+                format!("{} must be finite and > 0 (default 5)", self.clamp),
+            ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(Error::invalid(
                 "learning_rate",
-                format!("{} must be finite and > 0 (default 1e-3)", self.learning_rate),
+                format!(
+                    "{} must be finite and > 0 (default 1e-3)",
+                    self.learning_rate
+                ),
             ));
         }
         if self.max_epochs == 0 {
@@ -158,7 +170,10 @@ impl MafConfig {
         if !(0.0..1.0).contains(&self.validation_fraction) {
             return Err(Error::invalid(
                 "validation_fraction",
-                format!("{} must lie in [0, 1) (default 0.1; 0 stops early on the training loss)", self.validation_fraction),
+                format!(
+                    "{} must lie in [0, 1) (default 0.1; 0 stops early on the training loss)",
+                    self.validation_fraction
+                ),
             ));
         }
         if self.patience == 0 {
