@@ -277,6 +277,28 @@ impl Target {
         Ok(lp.iter().zip(&lq).map(|(p, q)| p - q).sum::<f64>() / n as f64)
     }
 
+    /// Like [`Target::kl_to`], but averaging only over the draws where `log q` is finite (an
+    /// estimator whose box comes from its training samples misses the rare fresh draw beyond
+    /// them). Returns the KL estimate and the number of draws left out.
+    pub fn kl_masked(self, q: &dyn Density, n: usize, seed: u64) -> Result<(f64, usize)> {
+        if q.dim() != self.dim() {
+            return Err(Error::dims("q", self.dim(), q.dim()));
+        }
+        let x = self.sample(n, &mut rng_from_seed(seed));
+        let lp = self.log_prob(&x);
+        let lq = q.log_prob(&x)?;
+        let terms: Vec<f64> = lp
+            .iter()
+            .zip(&lq)
+            .filter(|(_, q)| q.is_finite())
+            .map(|(p, q)| p - q)
+            .collect();
+        if terms.is_empty() {
+            return Err(Error::numerical("kl_masked", "q vanishes at every draw"));
+        }
+        Ok((terms.iter().sum::<f64>() / terms.len() as f64, n - terms.len()))
+    }
+
     /// Equally weighted training samples (parameter names `x0, x1, …`).
     pub fn samples(self, n: usize, rng: &mut dyn RngCore) -> Result<WeightedSamples> {
         let x = self.sample(n, rng);
