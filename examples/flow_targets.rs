@@ -20,7 +20,12 @@ fn cpu_seconds() -> f64 {
         .unwrap_or("")
         .split_whitespace()
         .collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -50,11 +55,43 @@ fn main() -> margflow::Result<()> {
         .into_iter()
         .filter(|t| args.iter().any(|a| a == t.name()))
         .collect();
-    let targets = if chosen.is_empty() { Target::ALL.to_vec() } else { chosen };
-    let cfg = MafConfig::builder().progress(false).build()?;
+    let targets = if chosen.is_empty() {
+        Target::ALL.to_vec()
+    } else {
+        chosen
+    };
+    // Overrides for tuning: MF_LR, MF_BATCH, MF_PATIENCE, MF_EPOCHS, MF_SCHEDULE=constant.
+    let env = |k: &str| std::env::var(k).ok();
+    let mut b = MafConfig::builder().progress(false);
+    if let Some(v) = env("MF_LR").and_then(|v| v.parse().ok()) {
+        b = b.learning_rate(v);
+    }
+    if let Some(v) = env("MF_BATCH").and_then(|v| v.parse().ok()) {
+        b = b.batch_size(v);
+    }
+    if let Some(v) = env("MF_PATIENCE").and_then(|v| v.parse().ok()) {
+        b = b.patience(v);
+    }
+    if let Some(v) = env("MF_EPOCHS").and_then(|v| v.parse().ok()) {
+        b = b.max_epochs(v);
+    }
+    if env("MF_SCHEDULE").as_deref() == Some("constant") {
+        b = b.schedule(margflow::flow::Schedule::Constant);
+    }
+    let cfg = b.build()?;
     println!(
         "{:<15} {:>4} {:>7} {:>6} {:>8} {:>8} {:>10} {:>9} {:>10} {:>10} {:>7}",
-        "target", "w", "epochs", "best", "cpu_s", "wall_s", "mean_logq", "KL", "sample_ms", "logprob_ms", "outside"
+        "target",
+        "w",
+        "epochs",
+        "best",
+        "cpu_s",
+        "wall_s",
+        "mean_logq",
+        "KL",
+        "sample_ms",
+        "logprob_ms",
+        "outside"
     );
     for t in targets {
         let mut rng = rng_from_seed(seed);
@@ -68,7 +105,11 @@ fn main() -> margflow::Result<()> {
         let (cpu, wall) = (cpu_seconds() - c0, w0.elapsed().as_secs_f64());
         let h = maf.latent().history();
         let test = t.sample(10_000, &mut rng_from_seed(seed + 1000));
-        let lq: Vec<f64> = maf.log_prob(&test)?.into_iter().filter(|v| v.is_finite()).collect();
+        let lq: Vec<f64> = maf
+            .log_prob(&test)?
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .collect();
         let mean_lq = lq.iter().sum::<f64>() / lq.len() as f64;
         // Fresh draws beyond the training box (default bounds) are left out and counted.
         let (kl, outside) = t.kl_masked(&maf, 10_000, seed + 1000)?;

@@ -12,6 +12,8 @@
 //!   `p(x) = ½ Σ_moon (1/π) ∫_0^π N(x; c(t), 0.1² I) dt` is computed by the midpoint rule with
 //!   [`MOON_NODES`] nodes per arc (relative error ~ (π/N/0.1)²/24 ≈ 1e−5) in log space.
 
+#![allow(clippy::needless_range_loop)]
+
 use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
@@ -153,7 +155,7 @@ impl Target {
             Target::Gaussian5dBox => (
                 vec![0.0; 5],
                 (0..5)
-                    .map(|i| (0..5).map(|j| 0.6f64.powi((i as i32 - j as i32).abs())).collect())
+                    .map(|i: i32| (0..5).map(|j: i32| 0.6f64.powi((i - j).abs())).collect())
                     .collect(),
             ),
             Target::CircleOfGaussians => {
@@ -198,7 +200,8 @@ impl Target {
                 Target::CircleOfGaussians => {
                     let k = rng.random_range(0..CIRCLE_K);
                     let a = 2.0 * std::f64::consts::PI * k as f64 / CIRCLE_K as f64;
-                    let (e0, e1): (f64, f64) = (rng.sample(StandardNormal), rng.sample(StandardNormal));
+                    let (e0, e1): (f64, f64) =
+                        (rng.sample(StandardNormal), rng.sample(StandardNormal));
                     r[0] = CIRCLE_RADIUS * a.cos() + CIRCLE_SIGMA * e0;
                     r[1] = CIRCLE_RADIUS * a.sin() + CIRCLE_SIGMA * e1;
                 }
@@ -206,7 +209,8 @@ impl Target {
                     let moon = rng.random_range(0..2);
                     let t = rng.random_range(0.0..std::f64::consts::PI);
                     let (cx, cy) = moon_centre(moon, t);
-                    let (e0, e1): (f64, f64) = (rng.sample(StandardNormal), rng.sample(StandardNormal));
+                    let (e0, e1): (f64, f64) =
+                        (rng.sample(StandardNormal), rng.sample(StandardNormal));
                     r[0] = cx + MOON_NOISE * e0;
                     r[1] = cy + MOON_NOISE * e1;
                 }
@@ -296,7 +300,10 @@ impl Target {
         if terms.is_empty() {
             return Err(Error::numerical("kl_masked", "q vanishes at every draw"));
         }
-        Ok((terms.iter().sum::<f64>() / terms.len() as f64, n - terms.len()))
+        Ok((
+            terms.iter().sum::<f64>() / terms.len() as f64,
+            n - terms.len(),
+        ))
     }
 
     /// Equally weighted training samples (parameter names `x0, x1, …`).
@@ -310,7 +317,10 @@ impl Target {
     /// `p(x)/g(x)` (zero outside the target's box).
     pub fn importance_samples(self, n: usize, rng: &mut dyn RngCore) -> Result<WeightedSamples> {
         let (m, c) = self.moments();
-        let c2: Vec<Vec<f64>> = c.iter().map(|r| r.iter().map(|v| 2.0 * v).collect()).collect();
+        let c2: Vec<Vec<f64>> = c
+            .iter()
+            .map(|r| r.iter().map(|v| 2.0 * v).collect())
+            .collect();
         let g = Gauss::new(m, &c2);
         let d = self.dim();
         let mut x = Matrix::zeros(n, d);
@@ -363,9 +373,15 @@ mod tests {
             let s = WeightedSamples::unweighted(x, names(t.dim())).unwrap();
             let (sm, sc) = (s.mean(), s.covariance());
             for i in 0..t.dim() {
-                assert!((sm[i] - m[i]).abs() < 0.03 * c[i][i].sqrt() * 2.0, "{t:?} mean {i}");
+                assert!(
+                    (sm[i] - m[i]).abs() < 0.03 * c[i][i].sqrt() * 2.0,
+                    "{t:?} mean {i}"
+                );
                 for j in 0..t.dim() {
-                    assert!((sc.get(i, j) - c[i][j]).abs() < 0.05 * c[i][i].max(c[j][j]), "{t:?} cov {i}{j}");
+                    assert!(
+                        (sc.get(i, j) - c[i][j]).abs() < 0.05 * c[i][i].max(c[j][j]),
+                        "{t:?} cov {i}{j}"
+                    );
                 }
             }
         }
@@ -373,7 +389,8 @@ mod tests {
         let t = Target::Gaussian5dBox;
         let lp = t.log_prob(&t.sample(20_000, &mut rng));
         let mean = lp.iter().sum::<f64>() / lp.len() as f64;
-        let exact = -0.5 * (5.0 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln() + 4.0 * 0.64f64.ln());
+        let exact = -0.5
+            * (5.0 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln() + 4.0 * 0.64f64.ln());
         assert!((mean - exact).abs() < 0.03, "{mean} vs {exact}");
     }
 
@@ -387,7 +404,12 @@ mod tests {
             // The circle's narrow components make it the hardest for a Gaussian proposal.
             assert!(s.ess() > 2000.0, "{t:?}: ess {}", s.ess());
             for i in 0..t.dim() {
-                assert!((sm[i] - m[i]).abs() < 0.05 * c[i][i].sqrt() * 2.0, "{t:?} mean {i}: {} vs {}", sm[i], m[i]);
+                assert!(
+                    (sm[i] - m[i]).abs() < 0.05 * c[i][i].sqrt() * 2.0,
+                    "{t:?} mean {i}: {} vs {}",
+                    sm[i],
+                    m[i]
+                );
             }
         }
     }

@@ -1,11 +1,12 @@
 //! MAF tests through the public API: save/load, determinism, bad input, weighted training,
 //! and conformance (normalisation by quadrature, samples against log_prob).
 
+#![allow(clippy::needless_range_loop)]
+
 use margflow::flow::{Maf, MafConfig};
 use margflow::targets::Target;
 use margflow::{
-    rng_from_seed, Bounds, Density, Error, Fit, Matrix, Persist, Sample, UnitCube,
-    WeightedSamples,
+    rng_from_seed, Bounds, Density, Error, Fit, Matrix, Persist, Sample, UnitCube, WeightedSamples,
 };
 use rand::Rng;
 
@@ -20,7 +21,9 @@ fn small_cfg(epochs: usize) -> MafConfig {
 }
 
 fn moons(n: usize, seed: u64) -> WeightedSamples {
-    Target::TwoMoons.samples(n, &mut rng_from_seed(seed)).unwrap()
+    Target::TwoMoons
+        .samples(n, &mut rng_from_seed(seed))
+        .unwrap()
 }
 
 #[test]
@@ -38,7 +41,10 @@ fn save_load_round_trip_is_exact() {
     let x = maf.sample_seeded(200, 3).unwrap();
     let (a, b) = (maf.log_prob(&x).unwrap(), back.log_prob(&x).unwrap());
     assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
-    assert_eq!(back.sample_seeded(50, 4).unwrap(), maf.sample_seeded(50, 4).unwrap());
+    assert_eq!(
+        back.sample_seeded(50, 4).unwrap(),
+        maf.sample_seeded(50, 4).unwrap()
+    );
 }
 
 #[test]
@@ -51,7 +57,11 @@ fn loading_a_bad_model_gives_a_model_error() {
     let variant = |name: &str, from: &str, to: &str| {
         let p = dir.path().join(name);
         std::fs::create_dir_all(&p).unwrap();
-        std::fs::copy(good.join("weights.safetensors"), p.join("weights.safetensors")).unwrap();
+        std::fs::copy(
+            good.join("weights.safetensors"),
+            p.join("weights.safetensors"),
+        )
+        .unwrap();
         assert!(yaml.contains(from), "model.yaml lacks `{from}`:\n{yaml}");
         std::fs::write(p.join("model.yaml"), yaml.replacen(from, to, 1)).unwrap();
         Maf::load(&p)
@@ -63,10 +73,16 @@ fn loading_a_bad_model_gives_a_model_error() {
         other => panic!("expected a model error about {what}, got {other:?}"),
     };
     expect(variant("kind", "kind: maf", "kind: kde"), "expected `maf`");
-    expect(variant("version", "format_version: 1", "format_version: 99"), "version 99");
+    expect(
+        variant("version", "format_version: 1", "format_version: 99"),
+        "version 99",
+    );
     // A wider first hidden layer than the stored weights.
     expect(variant("shape", "- 16\n", "- 17\n"), "shape");
-    assert!(matches!(Maf::load(&dir.path().join("absent")), Err(Error::Io { .. })));
+    assert!(matches!(
+        Maf::load(&dir.path().join("absent")),
+        Err(Error::Io { .. })
+    ));
 }
 
 #[test]
@@ -79,7 +95,11 @@ fn same_seed_same_bits_and_different_seed_differs() {
         cfg.fit(&s, None, 10).unwrap(),
     );
     let x = s.values().clone();
-    let (la, lb, lc) = (a.log_prob(&x).unwrap(), b.log_prob(&x).unwrap(), c.log_prob(&x).unwrap());
+    let (la, lb, lc) = (
+        a.log_prob(&x).unwrap(),
+        b.log_prob(&x).unwrap(),
+        c.log_prob(&x).unwrap(),
+    );
     assert!(la.iter().zip(&lb).all(|(p, q)| p.to_bits() == q.to_bits()));
     assert!(la.iter().zip(&lc).any(|(p, q)| p != q));
     assert_eq!(a.latent().params(), b.latent().params());
@@ -104,33 +124,57 @@ fn bad_input_gives_typed_errors() {
         ));
     }
     // A constant column.
-    let s = WeightedSamples::unweighted(m(vec![0.0, 1.0, 0.3, 1.0, 1.0, 1.0, 0.7, 1.0, 0.2, 1.0]), names.clone()).unwrap();
+    let s = WeightedSamples::unweighted(
+        m(vec![0.0, 1.0, 0.3, 1.0, 1.0, 1.0, 0.7, 1.0, 0.2, 1.0]),
+        names.clone(),
+    )
+    .unwrap();
     match cfg.fit(&s, None, 0) {
         Err(Error::InvalidArgument { reason, .. }) => assert!(reason.contains("constant")),
         other => panic!("{other:?}"),
     }
     // Fewer samples than dimensions.
     let s = WeightedSamples::unweighted(m(vec![0.0, 1.0, 0.3, 2.0]), names.clone()).unwrap();
-    assert!(matches!(cfg.fit(&s, None, 0), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        cfg.fit(&s, None, 0),
+        Err(Error::InvalidArgument { .. })
+    ));
     // Bounds with lo >= hi, of the wrong dimension, or not containing the samples.
     assert!(Bounds::new(vec![0.0, 1.0], vec![1.0, 1.0]).is_err());
     let s = moons(200, 1);
     let b3 = Bounds::cube(3, -5.0, 5.0).unwrap();
-    assert!(matches!(cfg.fit(&s, Some(&b3), 0), Err(Error::DimensionMismatch { .. })));
+    assert!(matches!(
+        cfg.fit(&s, Some(&b3), 0),
+        Err(Error::DimensionMismatch { .. })
+    ));
     let tight = Bounds::cube(2, -0.1, 0.1).unwrap();
-    assert!(matches!(cfg.fit(&s, Some(&tight), 0), Err(Error::InvalidArgument { arg, .. }) if arg == "bounds"));
+    assert!(
+        matches!(cfg.fit(&s, Some(&tight), 0), Err(Error::InvalidArgument { arg, .. }) if arg == "bounds")
+    );
     // Mismatched dimensions and NaN at log_prob; points outside the box give −∞.
     let maf = cfg.fit(&s, None, 0).unwrap();
-    assert!(matches!(maf.log_prob(&Matrix::zeros(3, 3)), Err(Error::DimensionMismatch { .. })));
-    assert!(matches!(maf.log_prob(&m(vec![f64::NAN, 0.0])), Err(Error::NonFinite { .. })));
-    assert_eq!(maf.log_prob(&m(vec![1e6, 0.0])).unwrap()[0], f64::NEG_INFINITY);
+    assert!(matches!(
+        maf.log_prob(&Matrix::zeros(3, 3)),
+        Err(Error::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        maf.log_prob(&m(vec![f64::NAN, 0.0])),
+        Err(Error::NonFinite { .. })
+    ));
+    assert_eq!(
+        maf.log_prob(&m(vec![1e6, 0.0])).unwrap()[0],
+        f64::NEG_INFINITY
+    );
     // Unit-cube points outside [0, 1] or of the wrong length.
     let mut th = [0.0; 2];
     assert!(maf.from_unit_cube(&[0.5, 1.5], &mut th).is_err());
     assert!(maf.from_unit_cube(&[0.5], &mut th).is_err());
     // Too few samples for a validation split.
     let s = WeightedSamples::unweighted(m(vec![0.0, 1.0, 0.3, 2.0, 1.0, 0.5]), names).unwrap();
-    assert!(matches!(cfg.fit(&s, None, 0), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        cfg.fit(&s, None, 0),
+        Err(Error::InvalidArgument { .. })
+    ));
 }
 
 /// An importance-weighted set and its resampled equal-weight equivalent give the same fit
@@ -142,7 +186,13 @@ fn weighted_and_resampled_sets_give_the_same_fit() {
     let ws = t.importance_samples(6000, &mut rng).unwrap();
     // Multinomial resampling by weight, to the Kish size.
     let w = ws.normalised_weights();
-    let cum: Vec<f64> = w.iter().scan(0.0, |a, v| { *a += v; Some(*a) }).collect();
+    let cum: Vec<f64> = w
+        .iter()
+        .scan(0.0, |a, v| {
+            *a += v;
+            Some(*a)
+        })
+        .collect();
     let n = ws.ess() as usize;
     let rows: Vec<usize> = (0..n)
         .map(|_| {
@@ -150,11 +200,22 @@ fn weighted_and_resampled_sets_give_the_same_fit() {
             cum.partition_point(|c| *c < u).min(w.len() - 1)
         })
         .collect();
-    let rs = WeightedSamples::unweighted(ws.values().select_rows(&rows), ws.names().to_vec()).unwrap();
-    let cfg = MafConfig::builder().n_mades(4).hidden(vec![32, 32]).max_epochs(40).progress(false).build().unwrap();
+    let rs =
+        WeightedSamples::unweighted(ws.values().select_rows(&rows), ws.names().to_vec()).unwrap();
+    let cfg = MafConfig::builder()
+        .n_mades(4)
+        .hidden(vec![32, 32])
+        .max_epochs(40)
+        .progress(false)
+        .build()
+        .unwrap();
     let b = Bounds::cube(2, -15.0, 15.0).unwrap();
-    let kw = t.kl_to(&cfg.fit(&ws, Some(&b), 1).unwrap(), 20_000, 5).unwrap();
-    let kr = t.kl_to(&cfg.fit(&rs, Some(&b), 1).unwrap(), 20_000, 5).unwrap();
+    let kw = t
+        .kl_to(&cfg.fit(&ws, Some(&b), 1).unwrap(), 20_000, 5)
+        .unwrap();
+    let kr = t
+        .kl_to(&cfg.fit(&rs, Some(&b), 1).unwrap(), 20_000, 5)
+        .unwrap();
     println!("KL weighted {kw:.5}, resampled {kr:.5} (n = {n})");
     assert!(kw < 0.01 && kr < 0.01, "KL weighted {kw}, resampled {kr}");
     assert!((kw - kr).abs() < 0.005, "KL weighted {kw}, resampled {kr}");
@@ -177,7 +238,12 @@ fn quadrature(maf: &Maf, n: usize) -> (f64, f64) {
     let lp = maf.log_prob(&Matrix::new(total, d, pts).unwrap()).unwrap();
     let cell: f64 = h.iter().product();
     let mass = lp.iter().map(|l| l.exp()).sum::<f64>() * cell;
-    let neg_entropy = lp.iter().filter(|l| l.is_finite()).map(|l| l.exp() * l).sum::<f64>() * cell;
+    let neg_entropy = lp
+        .iter()
+        .filter(|l| l.is_finite())
+        .map(|l| l.exp() * l)
+        .sum::<f64>()
+        * cell;
     (mass, -neg_entropy)
 }
 
@@ -189,7 +255,8 @@ fn trained_flows_are_normalised_and_their_samples_match_log_prob() {
     let x1: Vec<f64> = (0..1500)
         .map(|_| if rng.random::<bool>() { -1.0 } else { 1.5 } + 0.4 * rng.sample::<f64, _>(rand_distr::StandardNormal))
         .collect();
-    let s1 = WeightedSamples::unweighted(Matrix::new(1500, 1, x1).unwrap(), vec!["x".into()]).unwrap();
+    let s1 =
+        WeightedSamples::unweighted(Matrix::new(1500, 1, x1).unwrap(), vec!["x".into()]).unwrap();
     let s2 = moons(1500, 4);
     for (s, grid) in [(s1, 20_000usize), (s2, 400)] {
         let maf = small_cfg(15).fit(&s, None, 7).unwrap();
@@ -208,7 +275,12 @@ fn trained_flows_are_normalised_and_their_samples_match_log_prob() {
         };
         check(maf.sample_seeded(20_000, 8).unwrap(), "samples");
         let mut r = rng_from_seed(9);
-        let u = Matrix::new(20_000, s.dim(), (0..20_000 * s.dim()).map(|_| r.random()).collect()).unwrap();
+        let u = Matrix::new(
+            20_000,
+            s.dim(),
+            (0..20_000 * s.dim()).map(|_| r.random()).collect(),
+        )
+        .unwrap();
         check(maf.from_unit_cube_batch(&u).unwrap(), "unit cube");
     }
 }

@@ -75,13 +75,14 @@ pub struct MafConfig {
     pub learning_rate: f64,
     /// Learning-rate schedule (default cosine decay).
     pub schedule: Schedule,
-    /// Maximum number of epochs (default 100).
+    /// Maximum number of epochs (default 200; also the length of the cosine schedule).
     pub max_epochs: usize,
     /// Mini-batch size (default 128).
     pub batch_size: usize,
     /// Fraction of the samples held out for validation and early stopping (default 0.1).
     pub validation_fraction: f64,
-    /// Epochs without improvement of the validation loss before stopping (default 20).
+    /// Epochs without improvement of the validation loss before stopping (default 30: the
+    /// validation loss of a MAF has plateaus of 20 epochs and more before improving again).
     pub patience: usize,
     /// Show a progress bar on stderr (default true).
     pub progress: bool,
@@ -101,10 +102,10 @@ impl Default for MafConfig {
             clamp: 5.0,
             learning_rate: 1e-3,
             schedule: Schedule::Cosine,
-            max_epochs: 100,
+            max_epochs: 200,
             batch_size: 128,
             validation_fraction: 0.1,
-            patience: 20,
+            patience: 30,
             progress: true,
             backend: Backend::Auto,
             device: Device::Cpu,
@@ -132,21 +133,33 @@ impl MafConfig {
     /// Checks every field; the error names the offending setter.
     pub fn validate(&self) -> Result<()> {
         if self.n_mades == 0 {
-            return Err(Error::invalid("n_mades", "need at least one MADE (default 6)"));
+            return Err(Error::invalid(
+                "n_mades",
+                "need at least one MADE (default 6)",
+            ));
         }
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return Err(Error::invalid(
                 "hidden",
-                format!("{:?}: need at least one hidden layer, each of width >= 1 (default [50, 50])", self.hidden),
+                format!(
+                    "{:?}: need at least one hidden layer, each of width >= 1 (default [50, 50])",
+                    self.hidden
+                ),
             ));
         }
         if !(self.clamp.is_finite() && self.clamp > 0.0) {
-            return Err(Error::invalid("clamp", format!("{} must be finite and > 0 (default 5)", self.clamp)));
+            return Err(Error::invalid(
+                "clamp",
+                format!("{} must be finite and > 0 (default 5)", self.clamp),
+            ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(Error::invalid(
                 "learning_rate",
-                format!("{} must be finite and > 0 (default 1e-3)", self.learning_rate),
+                format!(
+                    "{} must be finite and > 0 (default 1e-3)",
+                    self.learning_rate
+                ),
             ));
         }
         if self.max_epochs == 0 {
@@ -158,7 +171,10 @@ impl MafConfig {
         if !(0.0..1.0).contains(&self.validation_fraction) {
             return Err(Error::invalid(
                 "validation_fraction",
-                format!("{} must lie in [0, 1) (default 0.1; 0 stops early on the training loss)", self.validation_fraction),
+                format!(
+                    "{} must lie in [0, 1) (default 0.1; 0 stops early on the training loss)",
+                    self.validation_fraction
+                ),
             ));
         }
         if self.patience == 0 {

@@ -105,6 +105,7 @@ impl<'a, T: Real> NativeEngine<'a, T> {
     }
 
     /// The gradient of the mini-batch loss at the current parameters (for the tests).
+    #[cfg(test)]
     pub fn gradient(&mut self, rows: &[usize]) -> Vec<T> {
         self.step_inner(rows, None);
         self.grad.clone()
@@ -112,7 +113,14 @@ impl<'a, T: Real> NativeEngine<'a, T> {
 
     fn step_inner(&mut self, rows: &[usize], lr: Option<f64>) -> f64 {
         self.gather(rows);
-        native::forward(self.lay, &self.params, &self.xb, true, &mut self.tape, &mut self.lq);
+        native::forward(
+            self.lay,
+            &self.params,
+            &self.xb,
+            true,
+            &mut self.tape,
+            &mut self.lq,
+        );
         let norm = rows.len() as f64 * self.norm_w;
         self.gb.clear();
         self.gb
@@ -156,7 +164,14 @@ impl<T: Real> Engine for NativeEngine<'_, T> {
         let mut total = 0.0;
         for chunk in rows.chunks(4096) {
             self.gather(chunk);
-            native::forward(self.lay, &self.params, &self.xb, false, &mut self.tape, &mut self.lq);
+            native::forward(
+                self.lay,
+                &self.params,
+                &self.xb,
+                false,
+                &mut self.tape,
+                &mut self.lq,
+            );
             total += chunk
                 .iter()
                 .zip(&self.lq)
@@ -181,6 +196,7 @@ pub(crate) struct CandleEngine<'a> {
 }
 
 impl<'a> CandleEngine<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         lay: &Layout,
         params: &[f64],
@@ -254,7 +270,8 @@ fn learning_rate(cfg: &MafConfig, epoch: usize) -> f64 {
     match cfg.schedule {
         Schedule::Constant => cfg.learning_rate,
         Schedule::Cosine => {
-            let f = 0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / cfg.max_epochs as f64).cos());
+            let f =
+                0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / cfg.max_epochs as f64).cos());
             cfg.learning_rate * f.max(0.05)
         }
     }
@@ -273,7 +290,11 @@ pub(crate) fn train(
     let mut idx: Vec<usize> = (0..y.nrows()).filter(|&i| w[i] > 0.0).collect();
     idx.shuffle(rng);
     let n_val = (cfg.validation_fraction * idx.len() as f64).round() as usize;
-    let n_val = if cfg.validation_fraction > 0.0 { n_val.max(1) } else { 0 };
+    let n_val = if cfg.validation_fraction > 0.0 {
+        n_val.max(1)
+    } else {
+        0
+    };
     if idx.len() < n_val + 2 {
         return Err(Error::invalid(
             "samples",
@@ -306,7 +327,9 @@ pub(crate) fn train(
 
     let bar = if cfg.progress {
         let b = ProgressBar::new(cfg.max_epochs as u64);
-        if let Ok(style) = ProgressStyle::with_template("training MAF {bar:30} {pos}/{len} epochs {msg}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("training MAF {bar:30} {pos}/{len} epochs {msg}")
+        {
             b.set_style(style);
         }
         b
