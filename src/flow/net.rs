@@ -2,6 +2,7 @@
 
 use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 
 use super::config::MafConfig;
 use super::made::{default_orders, Architecture, Layout};
@@ -12,8 +13,10 @@ use crate::matrix::Matrix;
 use crate::rng::{rng_from_seed, MfRng};
 use crate::transform::{normal, LatentDensity};
 
-/// Rows per block in batched evaluation (bounds the scratch memory, keeps it in cache).
-const BLOCK: usize = 4096;
+/// Rows per block in batched evaluation: blocks run in parallel (rayon) and bound the scratch
+/// memory. Every block is computed the same way whatever thread runs it, so results do not
+/// depend on the number of threads.
+const BLOCK: usize = 1024;
 
 /// A masked autoregressive flow (Papamakarios et al. 2017, arXiv:1705.07057) on `ℝ^d`: a
 /// chain of `K` MADEs, each with its own variable order, mapping `y` to `z = F(y)` with
@@ -129,13 +132,13 @@ impl MafNet {
     /// Inverts the flow in `f32`: `y = F⁻¹(z)` for each row of `z`.
     fn inverse_rows(&self, z: Vec<f64>) -> Vec<f64> {
         let d = self.layout.arch.dim;
-        let mut out = Vec::with_capacity(z.len());
-        for chunk in z.chunks(BLOCK * d) {
-            let mut v: Vec<f32> = chunk.iter().map(|&x| x as f32).collect();
-            native::inverse(&self.layout, &self.params32, &mut v);
-            out.extend(v.iter().map(|&x| x as f64));
-        }
-        out
+        z.par_chunks(BLOCK * d)
+            .flat_map_iter(|chunk| {
+                let mut v: Vec<f32> = chunk.iter().map(|&x| x as f32).collect();
+                native::inverse(&self.layout, &self.params32, &mut v);
+                v.into_iter().map(|x| x as f64)
+            })
+            .collect()
     }
 }
 
@@ -147,25 +150,22 @@ impl LatentDensity for MafNet {
     fn log_prob_latent(&self, y: &Matrix) -> Result<Vec<f64>> {
         let d = self.layout.arch.dim;
         y.check_dim("y", d)?;
-        let mut out = Vec::with_capacity(y.nrows());
-        let mut tape = Tape::default();
-        let mut yb: Vec<f32> = Vec::with_capacity(BLOCK * d);
-        let mut lq = vec![0f32; BLOCK];
-        for chunk in y.as_slice().chunks(BLOCK * d) {
-            yb.clear();
-            yb.extend(chunk.iter().map(|&v| v as f32));
-            let rows = chunk.len() / d;
-            native::forward(
-                &self.layout,
-                &self.params32,
-                &yb,
-                false,
-                &mut tape,
-                &mut lq[..rows],
-            );
-            out.extend(lq[..rows].iter().map(|&v| v as f64));
-        }
-        Ok(out)
+        Ok(y.as_slice()
+            .par_chunks(BLOCK * d)
+            .flat_map_iter(|chunk| {
+                let yb: Vec<f32> = chunk.iter().map(|&v| v as f32).collect();
+                let mut lq = vec![0f32; chunk.len() / d];
+                native::forward(
+                    &self.layout,
+                    &self.params32,
+                    &yb,
+                    false,
+                    &mut Tape::default(),
+                    &mut lq,
+                );
+                lq.into_iter().map(|v| v as f64)
+            })
+            .collect())
     }
 
     fn sample_latent(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
