@@ -33,17 +33,23 @@ pub enum Backend {
 
 /// Learning-rate schedule over the epochs.
 ///
-/// `Cosine` multiplies the learning rate of epoch `e` by `½(1 + cos(π e / E))` with
-/// `E = max_epochs`, floored at 5 % of the base rate. Early stopping may end training before
-/// the schedule does.
+/// - `Cosine` multiplies the learning rate of epoch `e` by `½(1 + cos(π e / E))` with
+///   `E = max_epochs`, floored at 5 % of the base rate.
+/// - `Plateau` halves the learning rate whenever the validation loss has not improved for
+///   `max(patience / 3, 1)` epochs (since the best epoch or the last halving), down to 1/64
+///   of the base rate.
+///
+/// Early stopping may end training before the schedule does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Schedule {
     /// A constant learning rate.
     Constant,
-    /// Cosine decay over `max_epochs` (the default).
-    #[default]
+    /// Cosine decay over `max_epochs`.
     Cosine,
+    /// Halving on validation plateaus (the default).
+    #[default]
+    Plateau,
 }
 
 fn cpu() -> Device {
@@ -73,7 +79,7 @@ pub struct MafConfig {
     pub clamp: f64,
     /// Adam learning rate (default `1e-3`).
     pub learning_rate: f64,
-    /// Learning-rate schedule (default cosine decay).
+    /// Learning-rate schedule (default: halving on plateaus).
     pub schedule: Schedule,
     /// Maximum number of epochs (default 200; also the length of the cosine schedule).
     pub max_epochs: usize,
@@ -101,7 +107,7 @@ impl Default for MafConfig {
             activation: Activation::Tanh,
             clamp: 5.0,
             learning_rate: 1e-3,
-            schedule: Schedule::Cosine,
+            schedule: Schedule::Plateau,
             max_epochs: 200,
             batch_size: 128,
             validation_fraction: 0.1,

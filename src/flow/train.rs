@@ -268,7 +268,7 @@ impl Engine for CandleEngine<'_> {
 /// The learning rate of epoch `e`.
 fn learning_rate(cfg: &MafConfig, epoch: usize) -> f64 {
     match cfg.schedule {
-        Schedule::Constant => cfg.learning_rate,
+        Schedule::Constant | Schedule::Plateau => cfg.learning_rate,
         Schedule::Cosine => {
             let f =
                 0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / cfg.max_epochs as f64).cos());
@@ -338,8 +338,11 @@ pub(crate) fn train(
     };
     let mut hist = TrainingHistory::default();
     let mut best = (f64::INFINITY, engine.params()?);
+    // Plateau schedule: current factor and the epoch of the last best or halving.
+    let (mut factor, mut since) = (1.0f64, 0usize);
+    let wait = (cfg.patience / 3).max(1);
     for epoch in 0..cfg.max_epochs {
-        let lr = learning_rate(cfg, epoch);
+        let lr = learning_rate(cfg, epoch) * factor;
         train.shuffle(rng);
         let mut sum = 0.0;
         for batch in train.chunks(cfg.batch_size) {
@@ -359,7 +362,13 @@ pub(crate) fn train(
         if val_loss < best.0 {
             best = (val_loss, engine.params()?);
             hist.best_epoch = epoch;
-        } else if !val_loss.is_finite() || epoch - hist.best_epoch >= cfg.patience {
+            since = epoch;
+        } else if cfg.schedule == Schedule::Plateau && epoch - since >= wait && factor > 1.0 / 64.0
+        {
+            factor *= 0.5;
+            since = epoch;
+        }
+        if !val_loss.is_finite() || epoch - hist.best_epoch >= cfg.patience {
             hist.stopped_early = epoch + 1 < cfg.max_epochs;
             break;
         }
