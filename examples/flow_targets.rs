@@ -60,7 +60,7 @@ fn main() -> margflow::Result<()> {
     } else {
         chosen
     };
-    // Overrides for tuning: MF_LR, MF_BATCH, MF_PATIENCE, MF_EPOCHS, MF_SCHEDULE=constant|cosine.
+    // Overrides for tuning: MF_LR, MF_BATCH, MF_PATIENCE, MF_EPOCHS, MF_EMA, MF_SCHEDULE=constant|cosine.
     let env = |k: &str| std::env::var(k).ok();
     let mut b = MafConfig::builder().progress(false);
     if let Some(v) = env("MF_LR").and_then(|v| v.parse().ok()) {
@@ -71,6 +71,9 @@ fn main() -> margflow::Result<()> {
     }
     if let Some(v) = env("MF_PATIENCE").and_then(|v| v.parse().ok()) {
         b = b.patience(v);
+    }
+    if let Some(v) = env("MF_EMA").and_then(|v| v.parse().ok()) {
+        b = b.ema_decay(v);
     }
     if let Some(v) = env("MF_EPOCHS").and_then(|v| v.parse().ok()) {
         b = b.max_epochs(v);
@@ -107,7 +110,12 @@ fn main() -> margflow::Result<()> {
         let (cpu, wall) = (cpu_seconds() - c0, w0.elapsed().as_secs_f64());
         let h = maf.latent().history();
         if env("MF_HIST").is_some() {
-            let f = |v: &[f64]| v.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(" ");
+            let f = |v: &[f64]| {
+                v.iter()
+                    .map(|x| format!("{x:.4}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             eprintln!("train: {}\nval:   {}", f(&h.train_loss), f(&h.val_loss));
         }
         let test = t.sample(10_000, &mut rng_from_seed(seed + 1000));

@@ -81,6 +81,11 @@ pub struct MafConfig {
     pub learning_rate: f64,
     /// Learning-rate schedule (default: halving on plateaus).
     pub schedule: Schedule,
+    /// Decay `β` of the exponential moving average of the parameters, updated after every
+    /// step with `β_t = min(β, (1 + t)/(10 + t))`; the average is what is validated and kept
+    /// (default 0.99, about the last 100 steps; 0 keeps the raw iterate). Averaging removes
+    /// the mini-batch noise of the iterate, which otherwise sets the floor of the fit quality.
+    pub ema_decay: f64,
     /// Maximum number of epochs (default 200; also the length of the cosine schedule).
     pub max_epochs: usize,
     /// Mini-batch size (default 128).
@@ -108,6 +113,7 @@ impl Default for MafConfig {
             clamp: 5.0,
             learning_rate: 1e-3,
             schedule: Schedule::Plateau,
+            ema_decay: 0.99,
             max_epochs: 200,
             batch_size: 128,
             validation_fraction: 0.1,
@@ -168,6 +174,15 @@ impl MafConfig {
                 ),
             ));
         }
+        if !(0.0..1.0).contains(&self.ema_decay) {
+            return Err(Error::invalid(
+                "ema_decay",
+                format!(
+                    "{} must lie in [0, 1) (default 0.99; 0 turns averaging off)",
+                    self.ema_decay
+                ),
+            ));
+        }
         if self.max_epochs == 0 {
             return Err(Error::invalid("max_epochs", "must be >= 1"));
         }
@@ -216,6 +231,8 @@ impl MafConfigBuilder {
         learning_rate: f64,
         /// Learning-rate schedule.
         schedule: Schedule,
+        /// Decay of the parameter average, in `[0, 1)`.
+        ema_decay: f64,
         /// Maximum number of epochs.
         max_epochs: usize,
         /// Mini-batch size.
