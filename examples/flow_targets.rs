@@ -106,7 +106,13 @@ fn main() -> margflow::Result<()> {
             t.samples(10_000, &mut rng)?
         };
         let (c0, w0) = (cpu_seconds(), Instant::now());
-        let maf = cfg.fit(&s, t.bounds().as_ref(), seed)?;
+        // MF_BOX=h fits targets without a true box on the cube [−h, h]^d instead of the
+        // default bounds from the samples.
+        let bounds = match (t.bounds(), env("MF_BOX").and_then(|v| v.parse::<f64>().ok())) {
+            (None, Some(h)) => Some(margflow::Bounds::cube(t.dim(), -h, h)?),
+            (b, _) => b,
+        };
+        let maf = cfg.fit(&s, bounds.as_ref(), seed)?;
         let (cpu, wall) = (cpu_seconds() - c0, w0.elapsed().as_secs_f64());
         let h = maf.latent().history();
         if env("MF_HIST").is_some() {
