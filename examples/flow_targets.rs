@@ -108,7 +108,10 @@ fn main() -> margflow::Result<()> {
         let (c0, w0) = (cpu_seconds(), Instant::now());
         // MF_BOX=h fits targets without a true box on the cube [−h, h]^d instead of the
         // default bounds from the samples.
-        let bounds = match (t.bounds(), env("MF_BOX").and_then(|v| v.parse::<f64>().ok())) {
+        let bounds = match (
+            t.bounds(),
+            env("MF_BOX").and_then(|v| v.parse::<f64>().ok()),
+        ) {
             (None, Some(h)) => Some(margflow::Bounds::cube(t.dim(), -h, h)?),
             (b, _) => b,
         };

@@ -20,7 +20,8 @@ const BLOCK: usize = 1024;
 
 /// A masked autoregressive flow (Papamakarios et al. 2017, arXiv:1705.07057) on `ℝ^d`: a
 /// chain of `K` MADEs, each with its own variable order, mapping `y` to `z = F(y)` with
-/// `log q(y) = log N(F(y); 0, I) + log |det ∂F/∂y|`. See [`super::native`] for the equations.
+/// `log q(y) = log N(F(y); 0, I) + log |det ∂F/∂y|`. The equations are
+/// written out in the `native` module (the kernels).
 ///
 /// The parameters are kept in `f64` (what is saved) and in an `f32` copy that the native
 /// kernels evaluate with; a flow trained by the native backend has `f32`-exact parameters.
