@@ -284,3 +284,40 @@ fn trained_flows_are_normalised_and_their_samples_match_log_prob() {
         check(maf.from_unit_cube_batch(&u).unwrap(), "unit cube");
     }
 }
+
+/// The candle backend trains the same model as the native one: same initial weights, same
+/// batches, same Adam; they differ only by f32 rounding, so short runs end close together.
+#[test]
+fn candle_and_native_backends_train_the_same_model() {
+    use margflow::flow::Backend;
+    let s = moons(600, 12);
+    let fit = |backend| {
+        MafConfig::builder()
+            .n_mades(2)
+            .hidden(vec![12, 12])
+            .max_epochs(3)
+            .backend(backend)
+            .progress(false)
+            .build()
+            .unwrap()
+            .fit(&s, None, 5)
+            .unwrap()
+    };
+    let (nat, can) = (fit(Backend::Native), fit(Backend::Candle));
+    let (hn, hc) = (nat.latent().history(), can.latent().history());
+    assert_eq!(hn.epochs_run, 3);
+    assert_eq!(hc.epochs_run, 3);
+    for (a, b) in hn.val_loss.iter().zip(&hc.val_loss) {
+        assert!(
+            (a - b).abs() < 1e-3,
+            "validation loss native {a}, candle {b}"
+        );
+    }
+    let (pn, pc) = (nat.latent().params(), can.latent().params());
+    let worst = pn
+        .iter()
+        .zip(pc)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-3, "largest parameter difference {worst}");
+}
