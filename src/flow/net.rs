@@ -119,7 +119,7 @@ impl MafNet {
         y.check_dim("y", self.layout.arch.dim)?;
         let mut out = vec![0.0; y.nrows()];
         let mut tape = Tape::default();
-        native::forward(
+        native::forward_fast(
             &self.layout,
             &self.params,
             y.as_slice(),
@@ -156,7 +156,7 @@ impl LatentDensity for MafNet {
             .flat_map_iter(|chunk| {
                 let yb: Vec<f32> = chunk.iter().map(|&v| v as f32).collect();
                 let mut lq = vec![0f32; chunk.len() / d];
-                native::forward(
+                native::forward_fast(
                     &self.layout,
                     &self.params32,
                     &yb,

@@ -130,7 +130,7 @@ impl<'a, T: Real> NativeEngine<'a, T> {
 
     fn step_inner(&mut self, rows: &[usize], lr: Option<f64>) -> f64 {
         self.gather(rows);
-        native::forward(
+        native::forward_fast(
             self.lay,
             &self.params,
             &self.xb,
@@ -147,7 +147,7 @@ impl<'a, T: Real> NativeEngine<'a, T> {
             .zip(&self.lq)
             .map(|(&i, l)| -self.w[i] * l.to_f64())
             .sum();
-        native::backward(self.lay, &self.params, &self.tape, &self.gb, &mut self.grad);
+        native::backward_fast(self.lay, &self.params, &self.tape, &self.gb, &mut self.grad);
         if let Some(lr) = lr {
             let (b1, b2, eps) = ADAM_BETAS;
             self.t += 1;
@@ -186,7 +186,7 @@ impl<T: Real> Engine for NativeEngine<'_, T> {
         let mut total = 0.0;
         for chunk in rows.chunks(4096) {
             self.gather(chunk);
-            native::forward(
+            native::forward_fast(
                 self.lay,
                 &self.avg,
                 &self.xb,
