@@ -83,7 +83,7 @@ pub struct MafConfig {
     pub schedule: Schedule,
     /// Decay `β` of the exponential moving average of the parameters, updated after every
     /// step with `β_t = min(β, (1 + t)/(10 + t))`; the average is what is validated and kept
-    /// (default 0.99, about the last 100 steps; 0 keeps the raw iterate). Averaging removes
+    /// (default 0.995, about the last 200 steps; 0 keeps the raw iterate). Averaging removes
     /// the mini-batch noise of the iterate, which otherwise sets the floor of the fit quality.
     pub ema_decay: f64,
     /// Maximum number of epochs (default 200; also the length of the cosine schedule).
@@ -113,7 +113,7 @@ impl Default for MafConfig {
             clamp: 5.0,
             learning_rate: 1e-3,
             schedule: Schedule::Plateau,
-            ema_decay: 0.99,
+            ema_decay: 0.995,
             max_epochs: 200,
             batch_size: 128,
             validation_fraction: 0.1,
@@ -178,7 +178,7 @@ impl MafConfig {
             return Err(Error::invalid(
                 "ema_decay",
                 format!(
-                    "{} must lie in [0, 1) (default 0.99; 0 turns averaging off)",
+                    "{} must lie in [0, 1) (default 0.995; 0 turns averaging off)",
                     self.ema_decay
                 ),
             ));
