@@ -63,7 +63,7 @@ fn native_log_prob_and_gradient_match_candle_autograd() {
             let mut lq = vec![0.0; 37];
             native::forward(&lay, &p, y.as_slice(), true, &mut tape, &mut lq);
             let rows: Vec<usize> = (0..37).collect();
-            let mut eng = NativeEngine::<f64>::new(&lay, &p, &y, &w, 1.3);
+            let mut eng = NativeEngine::<f64>::new(&lay, &p, &y, &w, 1.3, 0.0);
             let g_native = eng.gradient(&rows);
             // Candle, f64, autograd of the same loss −Σ w log q / (B w̄).
             let net = CandleNet::new(&lay, &p, DType::F64, &Device::Cpu).unwrap();
@@ -120,8 +120,9 @@ fn adam_step_matches_candle_adamw_without_decay() {
     let p = random_params(&lay, 8);
     let y = random_y(40, 3, 9);
     let w: Vec<f64> = (0..40).map(|i| 1.0 + (i % 3) as f64).collect();
-    let mut nat = NativeEngine::<f64>::new(&lay, &p, &y, &w, 2.0);
-    let mut can = CandleEngine::new(&lay, &p, &y, &w, 2.0, DType::F64, &Device::Cpu, 1e-3).unwrap();
+    let mut nat = NativeEngine::<f64>::new(&lay, &p, &y, &w, 2.0, 0.9);
+    let mut can =
+        CandleEngine::new(&lay, &p, &y, &w, 2.0, DType::F64, &Device::Cpu, 1e-3, 0.9).unwrap();
     for step in 0..3 {
         let rows: Vec<usize> = (step * 10..step * 10 + 20).collect();
         let l1 = nat.step(&rows, 1e-2).unwrap();
@@ -224,6 +225,7 @@ fn config_rejects_bad_values_by_name() {
         ),
         ("patience", MafConfig::builder().patience(0).build()),
         ("clamp", MafConfig::builder().clamp(0.0).build()),
+        ("ema_decay", MafConfig::builder().ema_decay(1.0).build()),
     ];
     for (name, r) in cases {
         match r {
