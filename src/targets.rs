@@ -145,6 +145,16 @@ impl Target {
         }
     }
 
+    /// For a Gaussian target with a prior box: the closed-form marginal KL divergence from the
+    /// uniform prior on the box, `D = log V − ½ log det(2πeΣ)` (its model dimensionality is
+    /// the dimension `d`). `None` for the other targets.
+    pub fn kl_from_box_prior(self) -> Option<f64> {
+        let bounds = self.bounds()?;
+        let g = self.gauss()?;
+        // −log_norm = ½ log det(2πΣ), and the entropy adds d/2.
+        Some(bounds.log_volume() + g.log_norm - 0.5 * self.dim() as f64)
+    }
+
     /// Exact mean and covariance.
     pub fn moments(self) -> (Vec<f64>, Vec<Vec<f64>>) {
         match self {
