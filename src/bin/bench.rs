@@ -159,6 +159,7 @@ fn main() -> margflow::Result<()> {
                     target,
                     weighting,
                     &train,
+                    bounds.as_ref(),
                     seed,
                 )?);
             }
