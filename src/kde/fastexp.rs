@@ -1,0 +1,193 @@
+//! The inner loop of KDE evaluation: `log Σ_i exp(a_i)` over blocks of kernels, with an `exp`
+//! that the compiler vectorises.
+//!
+//! `exp(x)` for `x ≤ 0` is computed as `2^k p(r)`, `k = round(x / ln 2)`, `r = x − k ln 2`
+//! (`|r| ≤ ln 2 / 2`, Cody–Waite split of `ln 2`), `p` the degree-12 Taylor polynomial of `exp`
+//! (truncation `|r|^13/13! < 4e-17`), and `2^k` built from its bit pattern. Arguments below −708
+//! are clamped there (`exp(−708) ≈ 3e−308`, which is negligible next to the block maximum's
+//! term `exp(0) = 1`). Relative error ≲ 3e−16: the log-density agrees with a libm `exp`
+//! evaluation to ~1e−15.
+//!
+//! The loop is compiled twice, once for the baseline target and once with AVX2+FMA, and the
+//! latter is chosen at run time when the CPU has it.
+
+/// Kernels per block: the block's log-terms stay in L1 cache.
+pub(crate) const BLOCK: usize = 256;
+
+const LOG2E: f64 = std::f64::consts::LOG2_E;
+const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+
+/// `exp(x)` for `x ≤ 0` (see the module docs).
+#[inline(always)]
+pub(crate) fn exp_nonpos(x: f64) -> f64 {
+    let x = x.max(-708.0);
+    let t = x * LOG2E + SHIFTER;
+    let k = t - SHIFTER;
+    let r = x - k * LN2_HI - k * LN2_LO;
+    let mut p = 1.0 / 479_001_600.0;
+    p = p * r + 1.0 / 39_916_800.0;
+    p = p * r + 1.0 / 3_628_800.0;
+    p = p * r + 1.0 / 362_880.0;
+    p = p * r + 1.0 / 40_320.0;
+    p = p * r + 1.0 / 5_040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    // The low bits of `t` hold k (two's complement); k + 1023 ∈ [1, 1023] for x ∈ [−708, 0].
+    let scale = f64::from_bits((t.to_bits().wrapping_add(1023)) << 52);
+    p * scale
+}
+
+/// Running `(max, Σ exp(a − max))` of a logsumexp.
+#[derive(Clone, Copy)]
+pub(crate) struct LogSumExp {
+    max: f64,
+    sum: f64,
+}
+
+impl LogSumExp {
+    pub(crate) fn new() -> Self {
+        Self {
+            max: f64::NEG_INFINITY,
+            sum: 0.0,
+        }
+    }
+
+    /// `log Σ exp(a)` of everything merged so far (`−∞` when empty).
+    pub(crate) fn value(&self) -> f64 {
+        self.max + self.sum.ln()
+    }
+
+    fn merge(&mut self, max: f64, sum: f64) {
+        if max > self.max {
+            self.sum = self.sum * (self.max - max).exp() + sum;
+            self.max = max;
+        } else {
+            self.sum += sum * (max - self.max).exp();
+        }
+    }
+}
+
+/// Adds the block `a_i = log_w_i − ½ |q − z_i|²` to `acc`, with the whitened kernel centres
+/// stored column by column (`zt[j]` is coordinate `j` of the block's kernels).
+#[inline(always)]
+fn block_impl(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mut LogSumExp) {
+    let len = log_w.len();
+    let a = &mut buf[..len];
+    a.copy_from_slice(log_w);
+    for (&qj, zj) in q.iter().zip(zt) {
+        for (ak, &z) in a.iter_mut().zip(&zj[..len]) {
+            let t = qj - z;
+            *ak -= 0.5 * t * t;
+        }
+    }
+    let mut m4 = [f64::NEG_INFINITY; 4];
+    let mut chunks = a.chunks_exact(4);
+    for c in &mut chunks {
+        for l in 0..4 {
+            m4[l] = if c[l] > m4[l] { c[l] } else { m4[l] };
+        }
+    }
+    let mut m = m4.iter().fold(f64::NEG_INFINITY, |x, &y| x.max(y));
+    for &v in chunks.remainder() {
+        m = m.max(v);
+    }
+    if m == f64::NEG_INFINITY {
+        return;
+    }
+    let mut s8 = [0.0; 8];
+    let mut chunks = a.chunks_exact(8);
+    for c in &mut chunks {
+        for l in 0..8 {
+            s8[l] += exp_nonpos(c[l] - m);
+        }
+    }
+    let mut s: f64 = s8.iter().sum();
+    for &v in chunks.remainder() {
+        s += exp_nonpos(v - m);
+    }
+    acc.merge(m, s);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn block_avx2(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mut LogSumExp) {
+    block_impl(q, zt, log_w, buf, acc)
+}
+
+/// `log Σ_i exp(log_w_i − ½ |q − z_i|²)` over all kernels, block by block. `zt` holds the
+/// whitened centres column-major (`zt[j * n + i]`), `n = log_w.len()`.
+pub(crate) fn log_sum_kernels(q: &[f64], zt: &[f64], log_w: &[f64]) -> f64 {
+    let n = log_w.len();
+    let d = q.len();
+    let mut buf = [0.0; BLOCK];
+    let mut acc = LogSumExp::new();
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+    let mut cols: Vec<&[f64]> = Vec::with_capacity(d);
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        cols.clear();
+        cols.extend((0..d).map(|j| &zt[j * n + start..j * n + end]));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if avx2 {
+                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                unsafe { block_avx2(q, &cols, &log_w[start..end], &mut buf, &mut acc) };
+            } else {
+                block_impl(q, &cols, &log_w[start..end], &mut buf, &mut acc);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        block_impl(q, &cols, &log_w[start..end], &mut buf, &mut acc);
+        start = end;
+    }
+    acc.value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_exp_matches_libm() {
+        let mut worst: f64 = 0.0;
+        let mut x = 0.0;
+        while x > -700.0 {
+            let rel = (exp_nonpos(x) - x.exp()).abs() / x.exp();
+            worst = worst.max(rel);
+            x -= 0.0137;
+        }
+        assert!(worst < 5e-16, "worst relative error {worst}");
+        assert_eq!(exp_nonpos(0.0), 1.0);
+        assert!(exp_nonpos(-1e300) >= 0.0 && exp_nonpos(-1e300) < 1e-300);
+    }
+
+    #[test]
+    fn blocked_logsumexp_matches_direct_sum_without_underflow() {
+        // 1000 kernels in 2-D, a query far away: a direct sum of exp underflows to 0.
+        let n = 1000;
+        let zt: Vec<f64> = (0..2 * n).map(|i| ((i * 37) % 101) as f64 * 0.01).collect();
+        let log_w: Vec<f64> = (0..n).map(|i| -((n as f64).ln()) + 1e-3 * i as f64).collect();
+        for q in [[0.3, 0.7], [80.0, -60.0]] {
+            let terms: Vec<f64> = (0..n)
+                .map(|i| {
+                    let (a, b) = (q[0] - zt[i], q[1] - zt[n + i]);
+                    log_w[i] - 0.5 * (a * a + b * b)
+                })
+                .collect();
+            let m = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let direct = m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln();
+            let fast = log_sum_kernels(&q, &zt, &log_w);
+            assert!(fast.is_finite());
+            assert!((fast - direct).abs() < 1e-12 * direct.abs().max(1.0), "{fast} vs {direct}");
+        }
+    }
+}
