@@ -94,10 +94,11 @@ where
         let lo = margflow::Bounds::from_samples(&s).unwrap();
         let (lo, hi) = (lo.lo().to_vec(), lo.hi().to_vec());
         // Normalisation: the density integrates to 1 over its box.
-        let m = if d == 1 { 20_000 } else { 300 };
+        // Narrow kernels near the box edges need a fine grid (300² cells err by ~1 %).
+        let m = if d == 1 { 20_000 } else { 1000 };
         let c = 4;
         let (z, cells) = quadrature(&model, &lo, &hi, m, c);
-        let tol = if d == 1 { 1e-3 } else { 5e-3 };
+        let tol = if d == 1 { 1e-3 } else { 2e-3 };
         assert!((z - 1.0).abs() < tol, "{name} {d}-D: ∫p = {z}");
         // Samples agree with log_prob: cell frequencies against cell integrals.
         let n = 20_000;

@@ -64,22 +64,34 @@ impl<M: Estimator> Piecewise<M> {
                 format!("{shares:?}: every cluster needs a positive, finite weight share"),
             ));
         }
+        let log_shares = shares.iter().map(|s| (s / total).ln()).collect();
+        Ok(Self::from_log_shares(components, log_shares, bounds, names, silhouette))
+    }
+
+    /// The mixture from validated parts (normalised log-shares), as saved.
+    pub(crate) fn from_log_shares(
+        components: Vec<M>,
+        log_shares: Vec<f64>,
+        bounds: Bounds,
+        names: Vec<String>,
+        silhouette: Vec<(usize, f64)>,
+    ) -> Self {
         let mut acc = 0.0;
-        let cum_shares = shares
+        let cum_shares = log_shares
             .iter()
-            .map(|s| {
-                acc += s / total;
+            .map(|l: &f64| {
+                acc += l.exp();
                 acc
             })
             .collect();
-        Ok(Self {
+        Self {
             components,
-            log_shares: shares.iter().map(|s| (s / total).ln()).collect(),
+            log_shares,
             cum_shares,
             bounds,
             names,
             silhouette,
-        })
+        }
     }
 
     /// The component estimators.
@@ -90,6 +102,11 @@ impl<M: Estimator> Piecewise<M> {
     /// Number of clusters.
     pub fn n_components(&self) -> usize {
         self.components.len()
+    }
+
+    /// `log W_k`.
+    pub fn log_shares(&self) -> &[f64] {
+        &self.log_shares
     }
 
     /// The weight shares `W_k`.

@@ -1,6 +1,6 @@
 //! Saving and loading a [`Piecewise`] mixture: `model.yaml` (kind `piecewise`) holds the
 //! component kind, bounds, names, weight shares and silhouette curve; `weights.safetensors`
-//! holds `shares`; component `k` is saved in the subdirectory `component_k` in its own format.
+//! holds `log_shares`; component `k` is saved in the subdirectory `component_k` in its own format.
 
 use std::path::Path;
 
@@ -45,7 +45,7 @@ impl<M: Estimator + Persist> Persist for Piecewise<M> {
             silhouette: self.silhouette().to_vec(),
         };
         let mut arrays = Arrays::default();
-        arrays.insert("shares", vec![k], self.shares());
+        arrays.insert("log_shares", vec![k], self.log_shares().to_vec());
         write_model(dir, Self::KIND, &meta, &arrays)?;
         for (c, comp) in self.components().iter().enumerate() {
             comp.save(&component_dir(dir, c))?;
@@ -62,11 +62,21 @@ impl<M: Estimator + Persist> Persist for Piecewise<M> {
             ));
         }
         let k = meta.n_components;
-        let shares = arrays.take(dir, "shares", &[k])?;
+        let log_shares = arrays.take(dir, "log_shares", &[k])?;
+        let total: f64 = log_shares.iter().map(|l| l.exp()).sum();
+        if log_shares.iter().any(|l| !l.is_finite()) || (total - 1.0).abs() > 1e-9 {
+            return Err(Error::model(dir, "`log_shares` must be finite and sum (as shares) to 1"));
+        }
         let components = (0..k)
             .map(|c| M::load(&component_dir(dir, c)))
             .collect::<Result<Vec<_>>>()?;
-        Piecewise::new(components, &shares, meta.bounds, meta.names, meta.silhouette)
-            .map_err(|e| Error::model(dir, format!("inconsistent piecewise model: {e}")))
+        let d = meta.bounds.dim();
+        if let Some(c) = components.iter().position(|c| c.dim() != d) {
+            return Err(Error::model(dir, format!("component {c} has dimension {}, the bounds {d}", components[c].dim())));
+        }
+        if meta.names.len() != d || k == 0 {
+            return Err(Error::model(dir, "names or component count do not match the bounds"));
+        }
+        Ok(Piecewise::from_log_shares(components, log_shares, meta.bounds, meta.names, meta.silhouette))
     }
 }

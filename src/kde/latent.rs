@@ -58,11 +58,26 @@ impl KdeLatent {
             ));
         }
         let log_weights: Vec<f64> = weights.iter().map(|w| (w / total).ln()).collect();
+        Self::from_log_weights(centres, log_weights, chol)
+    }
+
+    /// A mixture from centres, normalised log-weights and the Cholesky factor (as saved).
+    pub(crate) fn from_log_weights(centres: Matrix, log_weights: Vec<f64>, chol: Vec<f64>) -> Result<Self> {
+        let (n, d) = (centres.nrows(), centres.ncols());
+        if log_weights.len() != n || log_weights.iter().any(|l| !l.is_finite()) {
+            return Err(Error::invalid("log_weights", format!("need {n} finite log-weights")));
+        }
+        if chol.len() != d * d || (0..d).any(|j| !(chol[j * d + j] > 0.0)) {
+            return Err(Error::invalid(
+                "kernel covariance",
+                "its Cholesky factor must be d × d with a positive diagonal",
+            ));
+        }
         let mut acc = 0.0;
-        let cum_weights = weights
+        let cum_weights = log_weights
             .iter()
-            .map(|w| {
-                acc += w / total;
+            .map(|l| {
+                acc += l.exp();
                 acc
             })
             .collect();

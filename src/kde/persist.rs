@@ -1,5 +1,5 @@
 //! Saving and loading a [`Kde`]: `model.yaml` holds the bounds, names and bandwidth rule;
-//! `weights.safetensors` holds `centres` (`n × d`, Gaussianised space), `weights` (`n`,
+//! `weights.safetensors` holds `centres` (`n × d`, Gaussianised space), `log_weights` (`n`,
 //! normalised) and `chol` (`d × d`, lower Cholesky factor of the kernel covariance).
 
 use std::path::Path;
@@ -37,7 +37,7 @@ impl Persist for Kde {
         };
         let mut arrays = Arrays::default();
         arrays.insert("centres", vec![n, d], l.centres().as_slice().to_vec());
-        arrays.insert("weights", vec![n], l.weights());
+        arrays.insert("log_weights", vec![n], l.log_weights().to_vec());
         arrays.insert("chol", vec![d, d], l.chol.clone());
         write_model(dir, Self::KIND, &meta, &arrays)
     }
@@ -52,9 +52,9 @@ impl Persist for Kde {
             ));
         }
         let centres = Matrix::new(n, d, arrays.take(dir, "centres", &[n, d])?)?;
-        let weights = arrays.take(dir, "weights", &[n])?;
+        let log_weights = arrays.take(dir, "log_weights", &[n])?;
         let chol = arrays.take(dir, "chol", &[d, d])?;
-        let latent = KdeLatent::new(centres, &weights, chol)
+        let latent = KdeLatent::from_log_weights(centres, log_weights, chol)
             .map_err(|e| Error::model(dir, format!("invalid KDE arrays: {e}")))?;
         Transformed::new(latent, meta.bounds)?.with_names(meta.names)
     }
