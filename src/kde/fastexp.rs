@@ -19,26 +19,42 @@ const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
 const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
 const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
 
-/// `exp(x)` for `x ≤ 0` (see the module docs).
+/// `a · b + c`, fused when compiled for a CPU with FMA (`FMA = true`), else plain (a
+/// non-native `mul_add` would call libm's slow software `fma`).
 #[inline(always)]
-pub(crate) fn exp_nonpos(x: f64) -> f64 {
+fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// `exp(x)` for `x ≤ 0` (see the module docs).
+#[cfg(test)]
+fn exp_nonpos(x: f64) -> f64 {
+    exp_nonpos_impl::<false>(x)
+}
+
+#[inline(always)]
+fn exp_nonpos_impl<const FMA: bool>(x: f64) -> f64 {
     let x = x.max(-708.0);
     let t = x * LOG2E + SHIFTER;
     let k = t - SHIFTER;
     let r = x - k * LN2_HI - k * LN2_LO;
     let mut p = 1.0 / 479_001_600.0;
-    p = p * r + 1.0 / 39_916_800.0;
-    p = p * r + 1.0 / 3_628_800.0;
-    p = p * r + 1.0 / 362_880.0;
-    p = p * r + 1.0 / 40_320.0;
-    p = p * r + 1.0 / 5_040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    p = madd::<FMA>(p, r, 1.0 / 39_916_800.0);
+    p = madd::<FMA>(p, r, 1.0 / 3_628_800.0);
+    p = madd::<FMA>(p, r, 1.0 / 362_880.0);
+    p = madd::<FMA>(p, r, 1.0 / 40_320.0);
+    p = madd::<FMA>(p, r, 1.0 / 5_040.0);
+    p = madd::<FMA>(p, r, 1.0 / 720.0);
+    p = madd::<FMA>(p, r, 1.0 / 120.0);
+    p = madd::<FMA>(p, r, 1.0 / 24.0);
+    p = madd::<FMA>(p, r, 1.0 / 6.0);
+    p = madd::<FMA>(p, r, 0.5);
+    p = madd::<FMA>(p, r, 1.0);
+    p = madd::<FMA>(p, r, 1.0);
     // The low bits of `t` hold k (two's complement); k + 1023 ∈ [1, 1023] for x ∈ [−708, 0].
     let scale = f64::from_bits((t.to_bits().wrapping_add(1023)) << 52);
     p * scale
@@ -77,7 +93,7 @@ impl LogSumExp {
 /// Adds the block `a_i = log_w_i − ½ |q − z_i|²` to `acc`, with the whitened kernel centres
 /// stored column by column (`zt[j]` is coordinate `j` of the block's kernels).
 #[inline(always)]
-fn block_impl(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mut LogSumExp) {
+fn block_impl<const FMA: bool>(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mut LogSumExp) {
     let len = log_w.len();
     let a = &mut buf[..len];
     a.copy_from_slice(log_w);
@@ -105,12 +121,12 @@ fn block_impl(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mu
     let mut chunks = a.chunks_exact(8);
     for c in &mut chunks {
         for l in 0..8 {
-            s8[l] += exp_nonpos(c[l] - m);
+            s8[l] += exp_nonpos_impl::<FMA>(c[l] - m);
         }
     }
     let mut s: f64 = s8.iter().sum();
     for &v in chunks.remainder() {
-        s += exp_nonpos(v - m);
+        s += exp_nonpos_impl::<FMA>(v - m);
     }
     acc.merge(m, s);
 }
@@ -118,7 +134,7 @@ fn block_impl(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mu
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn block_avx2(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mut LogSumExp) {
-    block_impl(q, zt, log_w, buf, acc)
+    block_impl::<true>(q, zt, log_w, buf, acc)
 }
 
 /// `log Σ_i exp(log_w_i − ½ |q − z_i|²)` over all kernels, block by block. `zt` holds the
@@ -142,11 +158,11 @@ pub(crate) fn log_sum_kernels(q: &[f64], zt: &[f64], log_w: &[f64]) -> f64 {
                 // SAFETY: the CPU supports AVX2 and FMA (checked just above).
                 unsafe { block_avx2(q, &cols, &log_w[start..end], &mut buf, &mut acc) };
             } else {
-                block_impl(q, &cols, &log_w[start..end], &mut buf, &mut acc);
+                block_impl::<false>(q, &cols, &log_w[start..end], &mut buf, &mut acc);
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
-        block_impl(q, &cols, &log_w[start..end], &mut buf, &mut acc);
+        block_impl::<false>(q, &cols, &log_w[start..end], &mut buf, &mut acc);
         start = end;
     }
     acc.value()
@@ -161,8 +177,9 @@ mod tests {
         let mut worst: f64 = 0.0;
         let mut x = 0.0;
         while x > -700.0 {
-            let rel = (exp_nonpos(x) - x.exp()).abs() / x.exp();
-            worst = worst.max(rel);
+            for e in [exp_nonpos(x), exp_nonpos_impl::<true>(x)] {
+                worst = worst.max((e - x.exp()).abs() / x.exp());
+            }
             x -= 0.0137;
         }
         assert!(worst < 5e-16, "worst relative error {worst}");
