@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cluster;
 pub mod density;
 pub mod error;
+pub mod estimators;
 pub mod fit;
 pub mod kde;
 pub mod matrix;
