@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use super::{ClusterConfig, Piecewise};
 use crate::error::Result;
 use crate::fit::{resolve_bounds, Fit};
+use crate::flow::MafConfig;
 use crate::kde::KdeConfig;
 use crate::rng::child_seed;
 use crate::samples::WeightedSamples;
@@ -37,6 +38,17 @@ pub trait ForCluster: Sized {
 impl ForCluster for KdeConfig {
     fn for_cluster(&self, _n_clusters: usize) -> Self {
         *self
+    }
+}
+
+/// `⌊K/k⌋ + 1` MADEs per cluster (Bevins & Handley 2023), everything else unchanged except
+/// the progress bar, which is turned off because the components train in parallel.
+impl ForCluster for MafConfig {
+    fn for_cluster(&self, n_clusters: usize) -> Self {
+        let mut c = self.clone();
+        c.n_mades = self.n_mades / n_clusters.max(1) + 1;
+        c.progress = false;
+        c
     }
 }
 
