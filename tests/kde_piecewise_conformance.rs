@@ -1,4 +1,5 @@
-//! The shared density conformance checks, run over the KDE and the piecewise estimators:
+//! The shared density conformance checks, run over the KDE, the piecewise KDE and the
+//! piecewise MAF:
 //! normalisation by quadrature in 1-D and 2-D, samples that agree with `log_prob`, a unit-cube
 //! map that reproduces `sample`, save/load round trips and determinism.
 
@@ -149,6 +150,21 @@ fn kde_conformance() {
 fn piecewise_kde_conformance() {
     let clusters = ClusterConfig::new().k_max(6).unwrap().min_cluster_size(30.0).unwrap();
     conformance("piecewise-kde", &PiecewiseConfig::new(KdeConfig::new()).clusters(clusters));
+}
+
+#[test]
+fn piecewise_maf_conformance() {
+    // A small, quick flow: the checks are about the mixture's plumbing, which must hold for
+    // any component quality.
+    let maf = margflow::flow::MafConfig::builder()
+        .n_mades(3)
+        .hidden(vec![16, 16])
+        .max_epochs(40)
+        .progress(false)
+        .build()
+        .unwrap();
+    let clusters = ClusterConfig::new().k_max(6).unwrap().min_cluster_size(30.0).unwrap();
+    conformance("piecewise-maf", &PiecewiseConfig::new(maf).clusters(clusters));
 }
 
 #[test]

@@ -6,7 +6,9 @@
 //!   probability `∝ w_i`, each further one with probability `∝ w_i D(x_i)²`, `D` the distance to
 //!   the nearest centre chosen so far.
 //! - **Iterations**: assign every point to its nearest centre, move each centre to its cluster's
-//!   weighted mean, until no label changes or `max_iter` iterations.
+//!   weighted mean, until no label changes, the centres move by less than `Σ_k |Δμ_k|² ≤ 10⁻⁴ ×`
+//!   (mean weighted variance of the columns) (scikit-learn's tolerance; the points are then
+//!   re-assigned to the final centres), or `max_iter` iterations.
 //! - **Empty clusters**: a cluster that loses all its weight is re-seeded, deterministically, at
 //!   the point with the largest weighted squared distance `w_i |x_i − μ_{c(i)}|²` to its own
 //!   centre (taken from a cluster that keeps at least one other point), so k-means always
@@ -60,16 +62,32 @@ pub fn kmeans(
             format!("{k} clusters requested but only {n_pos} points have positive weight; lower k"),
         ));
     }
+    let tol = TOL * mean_variance(x, weights);
     let mut best: Option<KMeans> = None;
     for r in 0..restarts.max(1) {
         let mut rng = rng_from_seed(child_seed(seed, r as u64));
         let centres = plus_plus(x, weights, k, &mut rng)?;
-        let run = lloyd(x, weights, centres, max_iter);
+        let run = lloyd(x, weights, centres, max_iter, tol);
         if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
             best = Some(run);
         }
     }
     Ok(best.expect("at least one restart"))
+}
+
+/// Relative tolerance on the centres' squared movement.
+const TOL: f64 = 1e-4;
+
+/// Mean over the columns of the weighted variance.
+fn mean_variance(x: &Matrix, w: &[f64]) -> f64 {
+    let (n, d) = (x.nrows(), x.ncols());
+    let total: f64 = w.iter().sum();
+    let mut v = 0.0;
+    for j in 0..d {
+        let m: f64 = (0..n).map(|i| w[i] * x.get(i, j)).sum::<f64>() / total;
+        v += (0..n).map(|i| w[i] * (x.get(i, j) - m).powi(2)).sum::<f64>() / total;
+    }
+    v / d.max(1) as f64
 }
 
 /// Weighted k-means++ seeding.
@@ -128,22 +146,33 @@ fn nearest(r: &[f64], centres: &Matrix) -> (usize, f64) {
     best
 }
 
-fn lloyd(x: &Matrix, w: &[f64], mut centres: Matrix, max_iter: usize) -> KMeans {
+/// Assigns every point to its nearest centre; true when a label changed.
+fn assign(x: &Matrix, centres: &Matrix, labels: &mut [usize]) -> bool {
+    let mut changed = false;
+    for (i, r) in x.rows().enumerate() {
+        let (c, _) = nearest(r, centres);
+        if labels[i] != c {
+            labels[i] = c;
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn lloyd(x: &Matrix, w: &[f64], mut centres: Matrix, max_iter: usize, tol: f64) -> KMeans {
     let (n, d, k) = (x.nrows(), x.ncols(), centres.nrows());
     let mut labels = vec![usize::MAX; n];
     for _ in 0..max_iter.max(1) {
-        let mut changed = false;
-        for (i, r) in x.rows().enumerate() {
-            let (c, _) = nearest(r, &centres);
-            if labels[i] != c {
-                labels[i] = c;
-                changed = true;
-            }
-        }
-        if !changed {
+        if !assign(x, &centres, &mut labels) {
             break;
         }
+        let old = centres.clone();
         update_centres(x, w, &mut labels, &mut centres, k, d);
+        let shift: f64 = old.rows().zip(centres.rows()).map(|(a, b)| dist2(a, b)).sum();
+        if shift <= tol {
+            assign(x, &centres, &mut labels);
+            break;
+        }
     }
     let inertia = x
         .rows()
@@ -239,7 +268,7 @@ mod tests {
         let x = blobs();
         let w = vec![1.0; x.nrows()];
         let centres = Matrix::from_rows(&[[0.0, 0.0], [10.0, 5.0], [100.0, 100.0]]).unwrap();
-        let run = lloyd(&x, &w, centres, 100);
+        let run = lloyd(&x, &w, centres, 100, 0.0);
         for c in 0..3 {
             assert!(run.labels.iter().any(|&l| l == c), "cluster {c} empty");
         }

@@ -114,7 +114,7 @@ impl<M: Estimator> Piecewise<M> {
         self.log_shares.iter().map(|l| l.exp()).collect()
     }
 
-    /// The global bounds every component was fitted on.
+    /// The global bounds (each component's own box lies inside them).
     pub fn bounds(&self) -> &Bounds {
         &self.bounds
     }

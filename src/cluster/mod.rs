@@ -15,7 +15,7 @@ pub mod silhouette;
 
 pub use kmeans::{kmeans, KMeans};
 pub use mixture::Piecewise;
-pub use piecewise::{ForCluster, PiecewiseConfig};
+pub use piecewise::{ComponentBounds, ForCluster, PiecewiseConfig};
 pub use silhouette::SilhouetteSample;
 
 use rayon::prelude::*;
