@@ -65,14 +65,25 @@ pub fn kmeans(
     let tol = TOL * mean_variance(x, weights);
     let mut best: Option<KMeans> = None;
     for r in 0..restarts.max(1) {
-        let mut rng = rng_from_seed(child_seed(seed, r as u64));
-        let centres = plus_plus(x, weights, k, &mut rng)?;
-        let run = lloyd(x, weights, centres, max_iter, tol);
+        let run = kmeans_run(x, weights, k, max_iter, tol, child_seed(seed, r as u64))?;
         if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
             best = Some(run);
         }
     }
     Ok(best.expect("at least one restart"))
+}
+
+/// One seeded k-means run (restart `r` of [`kmeans`] uses `seed = child_seed(seed, r)`), with
+/// the absolute centre-shift tolerance `tol` (see [`tolerance`]). Inputs are not re-checked.
+pub(crate) fn kmeans_run(x: &Matrix, weights: &[f64], k: usize, max_iter: usize, tol: f64, seed: u64) -> Result<KMeans> {
+    let mut rng = rng_from_seed(seed);
+    let centres = plus_plus(x, weights, k, &mut rng)?;
+    Ok(lloyd(x, weights, centres, max_iter, tol))
+}
+
+/// The absolute tolerance [`kmeans`] uses for `x`: `10⁻⁴ ×` the mean weighted column variance.
+pub(crate) fn tolerance(x: &Matrix, weights: &[f64]) -> f64 {
+    TOL * mean_variance(x, weights)
 }
 
 /// Relative tolerance on the centres' squared movement.
@@ -146,31 +157,94 @@ fn nearest(r: &[f64], centres: &Matrix) -> (usize, f64) {
     best
 }
 
-/// Assigns every point to its nearest centre; true when a label changed.
-fn assign(x: &Matrix, centres: &Matrix, labels: &mut [usize]) -> bool {
-    let mut changed = false;
-    for (i, r) in x.rows().enumerate() {
-        let (c, _) = nearest(r, centres);
-        if labels[i] != c {
-            labels[i] = c;
-            changed = true;
+/// Nearest and second-nearest centre distances (not squared) of `r`, and the nearest index.
+fn two_nearest(r: &[f64], centres: &Matrix) -> (usize, f64, f64) {
+    let (mut c1, mut d1, mut d2) = (0, f64::INFINITY, f64::INFINITY);
+    for (c, m) in centres.rows().enumerate() {
+        let d = dist2(r, m);
+        if d < d1 {
+            d2 = d1;
+            d1 = d;
+            c1 = c;
+        } else if d < d2 {
+            d2 = d;
         }
     }
-    changed
+    (c1, d1.sqrt(), d2.sqrt())
 }
 
+/// Lloyd's iterations, accelerated with Hamerly's bounds (Hamerly 2010): each point keeps an
+/// upper bound on the distance to its centre and a lower bound on the distance to every other
+/// centre, loosened by how far the centres move; a point is re-examined only when the bounds
+/// (or half the distance from its centre to the nearest other centre) no longer prove its
+/// label. The labels are exactly those of plain Lloyd iterations.
 fn lloyd(x: &Matrix, w: &[f64], mut centres: Matrix, max_iter: usize, tol: f64) -> KMeans {
     let (n, d, k) = (x.nrows(), x.ncols(), centres.nrows());
-    let mut labels = vec![usize::MAX; n];
-    for _ in 0..max_iter.max(1) {
-        if !assign(x, &centres, &mut labels) {
-            break;
+    let mut labels = vec![0usize; n];
+    let mut upper = vec![0.0; n];
+    let mut lower = vec![0.0; n];
+    let full = |centres: &Matrix, labels: &mut [usize], upper: &mut [f64], lower: &mut [f64]| {
+        for (i, r) in x.rows().enumerate() {
+            let (c, d1, d2) = two_nearest(r, centres);
+            labels[i] = c;
+            upper[i] = d1;
+            lower[i] = d2;
         }
+    };
+    full(&centres, &mut labels, &mut upper, &mut lower);
+    for _ in 0..max_iter.max(1) {
         let old = centres.clone();
+        let before = labels.clone();
         update_centres(x, w, &mut labels, &mut centres, k, d);
-        let shift: f64 = old.rows().zip(centres.rows()).map(|(a, b)| dist2(a, b)).sum();
-        if shift <= tol {
-            assign(x, &centres, &mut labels);
+        let moves: Vec<f64> = old.rows().zip(centres.rows()).map(|(a, b)| dist2(a, b).sqrt()).collect();
+        let shift: f64 = moves.iter().map(|m| m * m).sum();
+        if labels != before {
+            // An empty cluster was re-seeded: recompute every bound.
+            full(&centres, &mut labels, &mut upper, &mut lower);
+            continue;
+        }
+        // Largest and second-largest movement, for the lower bounds.
+        let (mut m1, mut m2, mut arg) = (0.0, 0.0, usize::MAX);
+        for (c, &m) in moves.iter().enumerate() {
+            if m > m1 {
+                m2 = m1;
+                m1 = m;
+                arg = c;
+            } else if m > m2 {
+                m2 = m;
+            }
+        }
+        let half_gap: Vec<f64> = (0..k)
+            .map(|c| {
+                (0..k)
+                    .filter(|&o| o != c)
+                    .map(|o| dist2(centres.row(c), centres.row(o)).sqrt())
+                    .fold(f64::INFINITY, f64::min)
+                    * 0.5
+            })
+            .collect();
+        let mut changed = false;
+        for (i, r) in x.rows().enumerate() {
+            let a = labels[i];
+            upper[i] += moves[a];
+            lower[i] -= if a == arg { m2 } else { m1 };
+            let z = lower[i].max(half_gap[a]);
+            if upper[i] <= z {
+                continue;
+            }
+            upper[i] = dist2(r, centres.row(a)).sqrt();
+            if upper[i] <= z {
+                continue;
+            }
+            let (c, d1, d2) = two_nearest(r, &centres);
+            if c != a {
+                changed = true;
+            }
+            labels[i] = c;
+            upper[i] = d1;
+            lower[i] = d2;
+        }
+        if !changed || shift <= tol {
             break;
         }
     }
@@ -273,6 +347,31 @@ mod tests {
             assert!(run.labels.iter().any(|&l| l == c), "cluster {c} empty");
         }
         assert!(run.inertia.is_finite() && run.centres.as_slice().iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn hamerly_bounds_give_the_labels_of_plain_lloyd() {
+        // Unstructured data (slow convergence, many label changes) and uneven weights.
+        let mut rng = rng_from_seed(4);
+        let n = 3000;
+        let x = Matrix::new(n, 3, (0..3 * n).map(|_| rng.random::<f64>()).collect()).unwrap();
+        let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 7) as f64).collect();
+        for k in [2, 5, 11] {
+            let start = plus_plus(&x, &w, k, &mut rng_from_seed(k as u64)).unwrap();
+            let fast = lloyd(&x, &w, start.clone(), 1000, 0.0);
+            // Plain Lloyd: assign all, update, until no label changes.
+            let mut centres = start;
+            let mut labels = vec![usize::MAX; n];
+            loop {
+                let new: Vec<usize> = x.rows().map(|r| nearest(r, &centres).0).collect();
+                if new == labels {
+                    break;
+                }
+                labels = new;
+                update_centres(&x, &w, &mut labels, &mut centres, k, 3);
+            }
+            assert_eq!(fast.labels, labels, "k = {k}");
+        }
     }
 
     #[test]

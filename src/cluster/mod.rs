@@ -52,8 +52,9 @@ pub struct Clustering {
 }
 
 /// Configuration of the clustering. Defaults: automatic `k` up to 20, minimum cluster size 50
-/// (Kish effective samples), 4 k-means restarts of at most 300 iterations, silhouette on a
-/// subsample of at most 2000 points.
+/// (Kish effective samples), 4 k-means restarts of at most 100 iterations (each also stops when
+/// the centres move by less than the tolerance of [`kmeans`]), silhouette on a subsample of at
+/// most 2000 points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
     count: ClusterCount,
@@ -69,7 +70,7 @@ impl Default for ClusterConfig {
             count: ClusterCount::Auto { k_max: 20 },
             min_size: 50.0,
             restarts: 4,
-            max_iter: 300,
+            max_iter: 100,
             silhouette_points: 2000,
         }
     }
@@ -198,17 +199,31 @@ impl ClusterConfig {
         }
         let k_hi = k_max.min(n_pos - 1);
         let sil = SilhouetteSample::new(xs, weights, self.silhouette_points, child_seed(seed, 0));
-        let runs: Vec<(usize, Result<KMeans>)> = (2..=k_hi)
-            .into_par_iter()
-            .map(|k| {
-                let run = kmeans(xs, weights, k, self.restarts, self.max_iter, child_seed(seed, k as u64));
-                (k, run)
+        // Every (k, restart) pair is one parallel task (better balance than one task per k);
+        // restart r of k uses the same seed as `kmeans(.., child_seed(seed, k))` would.
+        let tol = kmeans::tolerance(xs, weights);
+        let tasks: Vec<(usize, usize)> = (2..=k_hi).flat_map(|k| (0..self.restarts).map(move |r| (k, r))).collect();
+        let runs: Vec<Result<KMeans>> = tasks
+            .par_iter()
+            .map(|&(k, r)| {
+                kmeans::kmeans_run(xs, weights, k, self.max_iter, tol, child_seed(child_seed(seed, k as u64), r as u64))
             })
             .collect();
+        let mut best: Vec<Option<Result<KMeans>>> = (0..=k_hi).map(|_| None).collect();
+        for (&(k, _), run) in tasks.iter().zip(runs) {
+            let keep = match (&best[k], &run) {
+                (None, _) => true,
+                (Some(Ok(b)), Ok(r)) => r.inertia < b.inertia,
+                _ => false,
+            };
+            if keep {
+                best[k] = Some(run);
+            }
+        }
         let mut scored = Vec::new();
-        for (k, run) in runs {
+        for (k, run) in best.into_iter().enumerate().skip(2) {
             // k-means fails only when the points take fewer than k distinct values: stop there.
-            let Ok(run) = run else { break };
+            let Some(Ok(run)) = run else { break };
             let s = sil.score(&run.labels, k);
             scored.push((k, s, run));
         }
