@@ -12,8 +12,14 @@ use rand_distr::StandardNormal;
 fn main() {
     let n = 10_000;
     let mut rng = margflow::rng_from_seed(1);
-    let x: Vec<f64> = (0..2 * n).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
-    let s = WeightedSamples::unweighted(Matrix::new(n, 2, x).unwrap(), WeightedSamples::default_names(2)).unwrap();
+    let x: Vec<f64> = (0..2 * n)
+        .map(|_| rng.sample::<f64, _>(StandardNormal))
+        .collect();
+    let s = WeightedSamples::unweighted(
+        Matrix::new(n, 2, x).unwrap(),
+        WeightedSamples::default_names(2),
+    )
+    .unwrap();
     let kde = KdeConfig::new().fit(&s, None, 0).unwrap();
     let q = kde.sample_seeded(n, 2).unwrap();
     let mut best = f64::INFINITY;

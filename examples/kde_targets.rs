@@ -25,12 +25,32 @@ fn secs(t: Instant) -> f64 {
 fn kl(target: Target, q: &dyn Density, held: &Matrix, lp: &[f64]) -> (f64, f64, usize) {
     let lq = q.log_prob(held).unwrap();
     let all = lp.iter().zip(&lq).map(|(p, q)| p - q).sum::<f64>() / lp.len() as f64;
-    let inside: Vec<f64> = lp.iter().zip(&lq).filter(|(_, q)| q.is_finite()).map(|(p, q)| p - q).collect();
+    let inside: Vec<f64> = lp
+        .iter()
+        .zip(&lq)
+        .filter(|(_, q)| q.is_finite())
+        .map(|(p, q)| p - q)
+        .collect();
     let _ = target;
-    (all, inside.iter().sum::<f64>() / inside.len() as f64, lp.len() - inside.len())
+    (
+        all,
+        inside.iter().sum::<f64>() / inside.len() as f64,
+        lp.len() - inside.len(),
+    )
 }
 
-fn row<M: Density + Sample + UnitCube>(target: Target, name: &str, k: usize, fit_s: f64, choose_s: Option<f64>, model: &M, held: &Matrix, lp: &[f64], u: &Matrix) {
+#[allow(clippy::too_many_arguments)]
+fn row<M: Density + Sample + UnitCube>(
+    target: Target,
+    name: &str,
+    k: usize,
+    fit_s: f64,
+    choose_s: Option<f64>,
+    model: &M,
+    held: &Matrix,
+    lp: &[f64],
+    u: &Matrix,
+) {
     let t = Instant::now();
     let (all, inside, zero) = kl(target, model, held, lp);
     let lp_s = secs(t);
@@ -40,7 +60,11 @@ fn row<M: Density + Sample + UnitCube>(target: Target, name: &str, k: usize, fit
     let t = Instant::now();
     model.from_unit_cube_batch(u).unwrap();
     let cube_s = secs(t);
-    let kl_txt = if zero > 0 { format!("{all:.4} ({inside:.4})") } else { format!("{all:.4}") };
+    let kl_txt = if zero > 0 {
+        format!("{all:.4} ({inside:.4})")
+    } else {
+        format!("{all:.4}")
+    };
     let choose = choose_s.map_or("–".to_string(), |c| format!("{c:.3}"));
     println!(
         "| {} | {name} | {k} | {fit_s:.2} | {choose} | {kl_txt} | {zero} | {lp_s:.3} | {sample_s:.4} | {cube_s:.3} |",
@@ -61,7 +85,12 @@ fn main() {
         let lp = target.log_prob(&held);
         let d = target.dim();
         let mut rng = margflow::rng_from_seed(3);
-        let u = Matrix::new(1000, d, (0..1000 * d).map(|_| rng.random::<f64>()).collect()).unwrap();
+        let u = Matrix::new(
+            1000,
+            d,
+            (0..1000 * d).map(|_| rng.random::<f64>()).collect(),
+        )
+        .unwrap();
         let bounds = target.bounds();
 
         let t = Instant::now();
@@ -69,19 +98,54 @@ fn main() {
         row(target, "kde", 1, secs(t), None, &kde, &held, &lp, &u);
 
         let t = Instant::now();
-        let c = ClusterConfig::new().cluster(train.values(), train.weights(), 5).unwrap();
+        let c = ClusterConfig::new()
+            .cluster(train.values(), train.weights(), 5)
+            .unwrap();
         let choose_s = secs(t);
         let t = Instant::now();
-        let pw = PiecewiseConfig::new(KdeConfig::new()).fit(&train, bounds.as_ref(), 5).unwrap();
-        row(target, "piecewise-kde", pw.n_components(), secs(t), Some(choose_s), &pw, &held, &lp, &u);
+        let pw = PiecewiseConfig::new(KdeConfig::new())
+            .fit(&train, bounds.as_ref(), 5)
+            .unwrap();
+        row(
+            target,
+            "piecewise-kde",
+            pw.n_components(),
+            secs(t),
+            Some(choose_s),
+            &pw,
+            &held,
+            &lp,
+            &u,
+        );
 
         if with_maf {
             let maf = MafConfig::builder().progress(false).build().unwrap();
             let t = Instant::now();
-            let pm = PiecewiseConfig::new(maf).fit(&train, bounds.as_ref(), 5).unwrap();
-            row(target, "piecewise-maf", pm.n_components(), secs(t), Some(choose_s), &pm, &held, &lp, &u);
+            let pm = PiecewiseConfig::new(maf)
+                .fit(&train, bounds.as_ref(), 5)
+                .unwrap();
+            row(
+                target,
+                "piecewise-maf",
+                pm.n_components(),
+                secs(t),
+                Some(choose_s),
+                &pm,
+                &held,
+                &lp,
+                &u,
+            );
         }
-        let curve: Vec<String> = c.silhouette.iter().map(|(k, s)| format!("{k}:{s:.3}")).collect();
-        println!("  silhouette {} (chose k = {}): {}", target.name(), c.k, curve.join(" "));
+        let curve: Vec<String> = c
+            .silhouette
+            .iter()
+            .map(|(k, s)| format!("{k}:{s:.3}"))
+            .collect();
+        println!(
+            "  silhouette {} (chose k = {}): {}",
+            target.name(),
+            c.k,
+            curve.join(" ")
+        );
     }
 }

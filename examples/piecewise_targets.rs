@@ -19,15 +19,25 @@ fn main() {
     println!("| target | estimator | k | fit s | KL(true‖q) | q=0 held-out |");
     println!("|---|---|---|---|---|---|");
     for target in [Target::CircleOfGaussians, Target::TwoMoons] {
-        let train = target.samples(10_000, &mut margflow::rng_from_seed(1)).unwrap();
+        let train = target
+            .samples(10_000, &mut margflow::rng_from_seed(1))
+            .unwrap();
         let held = target.sample(10_000, &mut margflow::rng_from_seed(2));
         let lp = target.log_prob(&held);
         let report = |name: &str, k: usize, s: f64, q: &dyn Density| {
             let lq = q.log_prob(&held).unwrap();
             let zero = lq.iter().filter(|v| !v.is_finite()).count();
-            let kl: f64 = lp.iter().zip(&lq).filter(|(_, q)| q.is_finite()).map(|(p, q)| p - q).sum::<f64>()
+            let kl: f64 = lp
+                .iter()
+                .zip(&lq)
+                .filter(|(_, q)| q.is_finite())
+                .map(|(p, q)| p - q)
+                .sum::<f64>()
                 / (lp.len() - zero) as f64;
-            println!("| {} | {name} | {k} | {s:.2} | {kl:.4} | {zero} |", target.name());
+            println!(
+                "| {} | {name} | {k} | {s:.2} | {kl:.4} | {zero} |",
+                target.name()
+            );
         };
         let t = Instant::now();
         // MF_LR and MF_EPOCHS override the flow's learning rate and epoch budget.
@@ -50,9 +60,23 @@ fn main() {
             .unwrap()
             .fit(&train, None, 5)
             .unwrap();
-        report("piecewise-maf", pm.n_components(), t.elapsed().as_secs_f64(), &pm);
+        report(
+            "piecewise-maf",
+            pm.n_components(),
+            t.elapsed().as_secs_f64(),
+            &pm,
+        );
         let t = Instant::now();
-        let pk = PiecewiseConfig::new(KdeConfig::new()).component_bounds(policy).unwrap().fit(&train, None, 5).unwrap();
-        report("piecewise-kde", pk.n_components(), t.elapsed().as_secs_f64(), &pk);
+        let pk = PiecewiseConfig::new(KdeConfig::new())
+            .component_bounds(policy)
+            .unwrap()
+            .fit(&train, None, 5)
+            .unwrap();
+        report(
+            "piecewise-kde",
+            pk.n_components(),
+            t.elapsed().as_secs_f64(),
+            &pk,
+        );
     }
 }

@@ -29,6 +29,8 @@ pub enum EstimatorKind {
 }
 
 /// A fitted estimator of any kind.
+// A program holds one or two of these: boxing the larger variants would gain nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum AnyModel {
     /// A masked autoregressive flow.
@@ -180,7 +182,11 @@ mod tests {
                 }
             })
             .collect();
-        WeightedSamples::unweighted(Matrix::new(200, 2, x).unwrap(), vec!["a".into(), "b".into()]).unwrap()
+        WeightedSamples::unweighted(
+            Matrix::new(200, 2, x).unwrap(),
+            vec!["a".into(), "b".into()],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -188,7 +194,11 @@ mod tests {
         let s = two_bands();
         let probe = Matrix::from_rows(&[[0.1, 3.0], [0.3, 9.0]]).unwrap();
         let mut options = FitOptions::new(MafConfig::default());
-        options.clusters = ClusterConfig::new().k_max(4).unwrap().min_cluster_size(20.0).unwrap();
+        options.clusters = ClusterConfig::new()
+            .k_max(4)
+            .unwrap()
+            .min_cluster_size(20.0)
+            .unwrap();
         for kind in [EstimatorKind::Kde, EstimatorKind::PiecewiseKde] {
             let model = fit_any(kind, &options, &s, None, 3).unwrap();
             let dir = tempfile::tempdir().unwrap();

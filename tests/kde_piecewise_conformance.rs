@@ -20,17 +20,28 @@ fn blobs(n: usize, d: usize, seed: u64) -> WeightedSamples {
     let mut w = Vec::with_capacity(n);
     for _ in 0..n {
         let c = centres[rng.random_range(0..3)];
-        for j in 0..d {
-            v.push(c[j] + noise.sample(&mut rng));
+        for cj in &c[..d] {
+            v.push(cj + noise.sample(&mut rng));
         }
         w.push(0.5 + rng.random::<f64>());
     }
-    WeightedSamples::new(Matrix::new(n, d, v).unwrap(), w, WeightedSamples::default_names(d)).unwrap()
+    WeightedSamples::new(
+        Matrix::new(n, d, v).unwrap(),
+        w,
+        WeightedSamples::default_names(d),
+    )
+    .unwrap()
 }
 
 /// Midpoint-rule integral of `exp(log p)` over the box of `model`, `m` cells per dimension,
 /// and per-cell probabilities on a coarse `c`-per-dimension grid.
-fn quadrature<M: Density>(model: &M, lo: &[f64], hi: &[f64], m: usize, c: usize) -> (f64, Vec<f64>) {
+fn quadrature<M: Density>(
+    model: &M,
+    lo: &[f64],
+    hi: &[f64],
+    m: usize,
+    c: usize,
+) -> (f64, Vec<f64>) {
     let d = lo.len();
     let h: Vec<f64> = (0..d).map(|j| (hi[j] - lo[j]) / m as f64).collect();
     let total = m.pow(d as u32);
@@ -47,7 +58,9 @@ fn quadrature<M: Density>(model: &M, lo: &[f64], hi: &[f64], m: usize, c: usize)
         }
         cell.push(cidx);
     }
-    let lp = model.log_prob(&Matrix::new(total, d, pts).unwrap()).unwrap();
+    let lp = model
+        .log_prob(&Matrix::new(total, d, pts).unwrap())
+        .unwrap();
     let vol: f64 = h.iter().product();
     let mut cells = vec![0.0; c.pow(d as u32)];
     let mut z = 0.0;
@@ -110,7 +123,10 @@ where
         }
         for (f, p) in freq.iter().zip(&cells) {
             let se = (p * (1.0 - p) / n as f64).sqrt();
-            assert!((f - p).abs() < 5.0 * se + tol, "{name} {d}-D: frequency {f} vs probability {p}");
+            assert!(
+                (f - p).abs() < 5.0 * se + tol,
+                "{name} {d}-D: frequency {f} vs probability {p}"
+            );
         }
         // The unit-cube map reproduces `sample` (KS per coordinate at the 0.1 % level).
         let k = 3000;
@@ -120,24 +136,41 @@ where
         let b = model.sample_seeded(k, 9).unwrap();
         for j in 0..d {
             let stat = ks(a.column(j), b.column(j));
-            assert!(stat < 1.95 * (2.0 / k as f64).sqrt(), "{name} {d}-D: KS {stat} in column {j}");
+            assert!(
+                stat < 1.95 * (2.0 / k as f64).sqrt(),
+                "{name} {d}-D: KS {stat} in column {j}"
+            );
         }
         // Determinism: same seed, same model.
         let again = config.fit(&s, None, 42).unwrap();
         let probe = model.sample_seeded(50, 3).unwrap();
-        assert_eq!(model.log_prob(&probe).unwrap(), again.log_prob(&probe).unwrap());
-        assert_eq!(again.sample_seeded(20, 4).unwrap(), model.sample_seeded(20, 4).unwrap());
+        assert_eq!(
+            model.log_prob(&probe).unwrap(),
+            again.log_prob(&probe).unwrap()
+        );
+        assert_eq!(
+            again.sample_seeded(20, 4).unwrap(),
+            model.sample_seeded(20, 4).unwrap()
+        );
         // Save/load round trip: identical densities, samples and cube map.
         let dir = tempfile::tempdir().unwrap();
         model.save(dir.path()).unwrap();
         let loaded = C::Model::load(dir.path()).unwrap();
-        assert_eq!(model.log_prob(&probe).unwrap(), loaded.log_prob(&probe).unwrap());
-        assert_eq!(loaded.sample_seeded(20, 4).unwrap(), model.sample_seeded(20, 4).unwrap());
+        assert_eq!(
+            model.log_prob(&probe).unwrap(),
+            loaded.log_prob(&probe).unwrap()
+        );
+        assert_eq!(
+            loaded.sample_seeded(20, 4).unwrap(),
+            model.sample_seeded(20, 4).unwrap()
+        );
         assert_eq!(loaded.from_unit_cube_batch(&u).unwrap(), a);
         // Outside the box: −∞; NaN: an error.
         let out = Matrix::new(1, d, hi.iter().map(|h| h + 1.0).collect()).unwrap();
         assert_eq!(model.log_prob(&out).unwrap(), vec![f64::NEG_INFINITY]);
-        assert!(model.log_prob(&Matrix::new(1, d, vec![f64::NAN; d]).unwrap()).is_err());
+        assert!(model
+            .log_prob(&Matrix::new(1, d, vec![f64::NAN; d]).unwrap())
+            .is_err());
     }
 }
 
@@ -148,8 +181,15 @@ fn kde_conformance() {
 
 #[test]
 fn piecewise_kde_conformance() {
-    let clusters = ClusterConfig::new().k_max(6).unwrap().min_cluster_size(30.0).unwrap();
-    conformance("piecewise-kde", &PiecewiseConfig::new(KdeConfig::new()).clusters(clusters));
+    let clusters = ClusterConfig::new()
+        .k_max(6)
+        .unwrap()
+        .min_cluster_size(30.0)
+        .unwrap();
+    conformance(
+        "piecewise-kde",
+        &PiecewiseConfig::new(KdeConfig::new()).clusters(clusters),
+    );
 }
 
 #[test]
@@ -163,20 +203,37 @@ fn piecewise_maf_conformance() {
         .progress(false)
         .build()
         .unwrap();
-    let clusters = ClusterConfig::new().k_max(6).unwrap().min_cluster_size(30.0).unwrap();
-    conformance("piecewise-maf", &PiecewiseConfig::new(maf).clusters(clusters));
+    let clusters = ClusterConfig::new()
+        .k_max(6)
+        .unwrap()
+        .min_cluster_size(30.0)
+        .unwrap();
+    conformance(
+        "piecewise-maf",
+        &PiecewiseConfig::new(maf).clusters(clusters),
+    );
 }
 
 #[test]
 fn piecewise_kde_finds_the_three_blobs_and_their_shares() {
     let s = blobs(900, 2, 21);
-    let model = PiecewiseConfig::new(KdeConfig::new()).fit(&s, None, 1).unwrap();
-    assert_eq!(model.n_components(), 3, "silhouette {:?}", model.silhouette());
+    let model = PiecewiseConfig::new(KdeConfig::new())
+        .fit(&s, None, 1)
+        .unwrap();
+    assert_eq!(
+        model.n_components(),
+        3,
+        "silhouette {:?}",
+        model.silhouette()
+    );
     let shares = model.shares();
     assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     // Each blob is drawn with probability 1/3: shares within 5 standard errors.
     for w in &shares {
-        assert!((w - 1.0 / 3.0).abs() < 5.0 * (2.0f64 / 9.0 / 900.0).sqrt(), "{shares:?}");
+        assert!(
+            (w - 1.0 / 3.0).abs() < 5.0 * (2.0f64 / 9.0 / 900.0).sqrt(),
+            "{shares:?}"
+        );
     }
 }
 
@@ -184,6 +241,10 @@ fn piecewise_kde_finds_the_three_blobs_and_their_shares() {
 fn loading_the_wrong_kind_is_an_error() {
     let s = blobs(300, 2, 30);
     let dir = tempfile::tempdir().unwrap();
-    KdeConfig::new().fit(&s, None, 0).unwrap().save(dir.path()).unwrap();
+    KdeConfig::new()
+        .fit(&s, None, 0)
+        .unwrap()
+        .save(dir.path())
+        .unwrap();
     assert!(margflow::Piecewise::<margflow::Kde>::load(dir.path()).is_err());
 }

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::error::Result;
 use crate::cluster::ClusterConfig;
+use crate::error::Result;
 use crate::flow::MafConfig;
 use crate::kde::{Bandwidth, KdeConfig};
 use crate::model::{fit_any, EstimatorKind, FitOptions};
@@ -79,7 +79,11 @@ fn cluster_config(args: &TrainArgs) -> Result<ClusterConfig> {
 
 /// Runs `margflow train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let samples = super::read_samples(&args.input, args.weights_column.as_deref(), args.params.as_deref())?;
+    let samples = super::read_samples(
+        &args.input,
+        args.weights_column.as_deref(),
+        args.params.as_deref(),
+    )?;
     let bounds = args.bounds.as_deref().map(Bounds::parse).transpose()?;
     let mut b = MafConfig::builder()
         .n_mades(args.n_mades)
@@ -99,7 +103,13 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         kde: KdeConfig::new().bandwidth(args.bandwidth.parse::<Bandwidth>()?)?,
         clusters: cluster_config(args)?,
     };
-    let model = fit_any(args.estimator, &options, &samples, bounds.as_ref(), args.seed)?;
+    let model = fit_any(
+        args.estimator,
+        &options,
+        &samples,
+        bounds.as_ref(),
+        args.seed,
+    )?;
     model.save(&args.output)?;
     if !args.quiet {
         eprintln!(

@@ -53,7 +53,10 @@ pub fn kmeans(
         return Err(Error::dims("weights", x.nrows(), weights.len()));
     }
     if k == 0 {
-        return Err(Error::invalid("k", "the number of clusters must be at least 1"));
+        return Err(Error::invalid(
+            "k",
+            "the number of clusters must be at least 1",
+        ));
     }
     let n_pos = weights.iter().filter(|w| **w > 0.0).count();
     if n_pos < k {
@@ -75,7 +78,14 @@ pub fn kmeans(
 
 /// One seeded k-means run (restart `r` of [`kmeans`] uses `seed = child_seed(seed, r)`), with
 /// the absolute centre-shift tolerance `tol` (see [`tolerance`]). Inputs are not re-checked.
-pub(crate) fn kmeans_run(x: &Matrix, weights: &[f64], k: usize, max_iter: usize, tol: f64, seed: u64) -> Result<KMeans> {
+pub(crate) fn kmeans_run(
+    x: &Matrix,
+    weights: &[f64],
+    k: usize,
+    max_iter: usize,
+    tol: f64,
+    seed: u64,
+) -> Result<KMeans> {
     let mut rng = rng_from_seed(seed);
     let centres = plus_plus(x, weights, k, &mut rng)?;
     Ok(lloyd(x, weights, centres, max_iter, tol))
@@ -96,7 +106,10 @@ fn mean_variance(x: &Matrix, w: &[f64]) -> f64 {
     let mut v = 0.0;
     for j in 0..d {
         let m: f64 = (0..n).map(|i| w[i] * x.get(i, j)).sum::<f64>() / total;
-        v += (0..n).map(|i| w[i] * (x.get(i, j) - m).powi(2)).sum::<f64>() / total;
+        v += (0..n)
+            .map(|i| w[i] * (x.get(i, j) - m).powi(2))
+            .sum::<f64>()
+            / total;
     }
     v / d.max(1) as f64
 }
@@ -116,7 +129,9 @@ fn plus_plus(x: &Matrix, w: &[f64], k: usize, rng: &mut dyn RngCore) -> Result<M
         let pick = draw(w, |i| w[i] * d2[i], rng).ok_or_else(|| {
             Error::invalid(
                 "k",
-                format!("the points with positive weight take fewer than {k} distinct values; lower k"),
+                format!(
+                    "the points with positive weight take fewer than {k} distinct values; lower k"
+                ),
             )
         })?;
         centres.row_mut(c).copy_from_slice(x.row(pick));
@@ -127,7 +142,7 @@ fn plus_plus(x: &Matrix, w: &[f64], k: usize, rng: &mut dyn RngCore) -> Result<M
 /// Draws an index with probability `∝ p(i)`; `None` when all are zero.
 fn draw(w: &[f64], p: impl Fn(usize) -> f64, rng: &mut dyn RngCore) -> Option<usize> {
     let total: f64 = (0..w.len()).map(&p).sum();
-    if !(total > 0.0) || !total.is_finite() {
+    if total.is_nan() || total <= 0.0 || !total.is_finite() {
         return None;
     }
     let target = rng.random::<f64>() * total;
@@ -146,6 +161,7 @@ fn draw(w: &[f64], p: impl Fn(usize) -> f64, rng: &mut dyn RngCore) -> Option<us
     last
 }
 
+#[cfg(test)]
 fn nearest(r: &[f64], centres: &Matrix) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
     for (c, m) in centres.rows().enumerate() {
@@ -196,7 +212,11 @@ fn lloyd(x: &Matrix, w: &[f64], mut centres: Matrix, max_iter: usize, tol: f64) 
         let old = centres.clone();
         let before = labels.clone();
         update_centres(x, w, &mut labels, &mut centres, k, d);
-        let moves: Vec<f64> = old.rows().zip(centres.rows()).map(|(a, b)| dist2(a, b).sqrt()).collect();
+        let moves: Vec<f64> = old
+            .rows()
+            .zip(centres.rows())
+            .map(|(a, b)| dist2(a, b).sqrt())
+            .collect();
         let shift: f64 = moves.iter().map(|m| m * m).sum();
         if labels != before {
             // An empty cluster was re-seeded: recompute every bound.
@@ -262,7 +282,14 @@ fn lloyd(x: &Matrix, w: &[f64], mut centres: Matrix, max_iter: usize, tol: f64) 
 }
 
 /// Moves the centres to the weighted means, re-seeding empty clusters (module docs).
-fn update_centres(x: &Matrix, w: &[f64], labels: &mut [usize], centres: &mut Matrix, k: usize, d: usize) {
+fn update_centres(
+    x: &Matrix,
+    w: &[f64],
+    labels: &mut [usize],
+    centres: &mut Matrix,
+    k: usize,
+    d: usize,
+) {
     loop {
         let mut sums = vec![0.0; k * d];
         let mut wsum = vec![0.0; k];
@@ -275,7 +302,7 @@ fn update_centres(x: &Matrix, w: &[f64], labels: &mut [usize], centres: &mut Mat
                 sums[c * d + j] += w[i] * r[j];
             }
         }
-        let empty = (0..k).find(|&c| !(wsum[c] > 0.0));
+        let empty = (0..k).find(|&c| wsum[c] <= 0.0 || wsum[c].is_nan());
         if let Some(c) = empty {
             // The positive-weight point contributing most to the inertia, from a cluster that
             // keeps another point.
@@ -344,7 +371,7 @@ mod tests {
         let centres = Matrix::from_rows(&[[0.0, 0.0], [10.0, 5.0], [100.0, 100.0]]).unwrap();
         let run = lloyd(&x, &w, centres, 100, 0.0);
         for c in 0..3 {
-            assert!(run.labels.iter().any(|&l| l == c), "cluster {c} empty");
+            assert!(run.labels.contains(&c), "cluster {c} empty");
         }
         assert!(run.inertia.is_finite() && run.centres.as_slice().iter().all(|v| v.is_finite()));
     }
@@ -378,10 +405,16 @@ mod tests {
     fn too_few_points_is_an_error() {
         let x = Matrix::from_rows(&[[0.0], [1.0], [1.0], [1.0]]).unwrap();
         let e = kmeans(&x, &[1.0, 1.0, 1.0, 0.0], 4, 1, 10, 0).unwrap_err();
-        assert!(matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "k"), "{e}");
+        assert!(
+            matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "k"),
+            "{e}"
+        );
         // Three positive-weight points but only two distinct values.
         let e = kmeans(&x, &[1.0, 1.0, 1.0, 0.0], 3, 1, 10, 0).unwrap_err();
-        assert!(matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "k"), "{e}");
+        assert!(
+            matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "k"),
+            "{e}"
+        );
         assert!(kmeans(&x, &[1.0; 3], 2, 1, 10, 0).is_err());
     }
 }

@@ -46,10 +46,17 @@ impl<M: Estimator> Piecewise<M> {
     ) -> Result<Self> {
         let d = bounds.dim();
         if components.is_empty() {
-            return Err(Error::invalid("components", "a mixture needs at least one component"));
+            return Err(Error::invalid(
+                "components",
+                "a mixture needs at least one component",
+            ));
         }
         if let Some(c) = components.iter().position(|c| c.dim() != d) {
-            return Err(Error::dims(format!("components[{c}]"), d, components[c].dim()));
+            return Err(Error::dims(
+                format!("components[{c}]"),
+                d,
+                components[c].dim(),
+            ));
         }
         if shares.len() != components.len() {
             return Err(Error::dims("shares", components.len(), shares.len()));
@@ -65,7 +72,9 @@ impl<M: Estimator> Piecewise<M> {
             ));
         }
         let log_shares = shares.iter().map(|s| (s / total).ln()).collect();
-        Ok(Self::from_log_shares(components, log_shares, bounds, names, silhouette))
+        Ok(Self::from_log_shares(
+            components, log_shares, bounds, names, silhouette,
+        ))
     }
 
     /// The mixture from validated parts (normalised log-shares), as saved.
@@ -136,7 +145,11 @@ impl<M: Estimator> Piecewise<M> {
             .partition_point(|&c| c <= u)
             .min(self.components.len() - 1);
         let lo = if k == 0 { 0.0 } else { self.cum_shares[k - 1] };
-        let hi = if k + 1 == self.components.len() { 1.0 } else { self.cum_shares[k] };
+        let hi = if k + 1 == self.components.len() {
+            1.0
+        } else {
+            self.cum_shares[k]
+        };
         (k, ((u - lo) / (hi - lo)).clamp(0.0, 1.0))
     }
 }

@@ -97,7 +97,10 @@ impl ClusterConfig {
     /// Exactly `k` clusters. Errors when `k = 0`.
     pub fn k(mut self, k: usize) -> Result<Self> {
         if k == 0 {
-            return Err(Error::invalid("k", "the number of clusters must be at least 1"));
+            return Err(Error::invalid(
+                "k",
+                "the number of clusters must be at least 1",
+            ));
         }
         self.count = ClusterCount::Fixed(k);
         Ok(self)
@@ -127,7 +130,10 @@ impl ClusterConfig {
     /// Number of k-means restarts (at least 1).
     pub fn restarts(mut self, restarts: usize) -> Result<Self> {
         if restarts == 0 {
-            return Err(Error::invalid("restarts", "at least one k-means run is needed"));
+            return Err(Error::invalid(
+                "restarts",
+                "at least one k-means run is needed",
+            ));
         }
         self.restarts = restarts;
         Ok(self)
@@ -188,7 +194,10 @@ impl ClusterConfig {
 
     fn auto(&self, xs: &Matrix, weights: &[f64], k_max: usize, seed: u64) -> Result<Clustering> {
         if k_max < 2 {
-            return Err(Error::invalid("k_max", format!("k_max is {k_max}; it must be at least 2")));
+            return Err(Error::invalid(
+                "k_max",
+                format!("k_max is {k_max}; it must be at least 2"),
+            ));
         }
         let n_pos = weights.iter().filter(|w| **w > 0.0).count();
         if n_pos < 3 {
@@ -202,11 +211,20 @@ impl ClusterConfig {
         // Every (k, restart) pair is one parallel task (better balance than one task per k);
         // restart r of k uses the same seed as `kmeans(.., child_seed(seed, k))` would.
         let tol = kmeans::tolerance(xs, weights);
-        let tasks: Vec<(usize, usize)> = (2..=k_hi).flat_map(|k| (0..self.restarts).map(move |r| (k, r))).collect();
+        let tasks: Vec<(usize, usize)> = (2..=k_hi)
+            .flat_map(|k| (0..self.restarts).map(move |r| (k, r)))
+            .collect();
         let runs: Vec<Result<KMeans>> = tasks
             .par_iter()
             .map(|&(k, r)| {
-                kmeans::kmeans_run(xs, weights, k, self.max_iter, tol, child_seed(child_seed(seed, k as u64), r as u64))
+                kmeans::kmeans_run(
+                    xs,
+                    weights,
+                    k,
+                    self.max_iter,
+                    tol,
+                    child_seed(child_seed(seed, k as u64), r as u64),
+                )
             })
             .collect();
         let mut best: Vec<Option<Result<KMeans>>> = (0..=k_hi).map(|_| None).collect();
@@ -229,7 +247,12 @@ impl ClusterConfig {
         }
         let silhouette: Vec<(usize, f64)> = scored.iter().map(|(k, s, _)| (*k, *s)).collect();
         let mut order: Vec<usize> = (0..scored.len()).collect();
-        order.sort_by(|&a, &b| scored[b].1.total_cmp(&scored[a].1).then(scored[a].0.cmp(&scored[b].0)));
+        order.sort_by(|&a, &b| {
+            scored[b]
+                .1
+                .total_cmp(&scored[a].1)
+                .then(scored[a].0.cmp(&scored[b].0))
+        });
         for i in order {
             let (k, _, run) = &scored[i];
             if self.smallest(&run.labels, *k, weights).1 >= self.min_size {
@@ -255,7 +278,13 @@ impl ClusterConfig {
         }
         members
             .iter()
-            .map(|m| if m.iter().any(|w| *w > 0.0) { kish_ess(m) } else { 0.0 })
+            .map(|m| {
+                if m.iter().any(|w| *w > 0.0) {
+                    kish_ess(m)
+                } else {
+                    0.0
+                }
+            })
             .enumerate()
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((0, 0.0))
@@ -291,12 +320,15 @@ fn standardise(x: &Matrix, w: &[f64]) -> Matrix {
     let (n, d) = (x.nrows(), x.ncols());
     let total: f64 = w.iter().sum();
     let mut out = x.clone();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return out;
     }
     for j in 0..d {
         let mean: f64 = (0..n).map(|i| w[i] * x.get(i, j)).sum::<f64>() / total;
-        let var: f64 = (0..n).map(|i| w[i] * (x.get(i, j) - mean).powi(2)).sum::<f64>() / total;
+        let var: f64 = (0..n)
+            .map(|i| w[i] * (x.get(i, j) - mean).powi(2))
+            .sum::<f64>()
+            / total;
         let sd = var.sqrt();
         if sd > 0.0 && sd.is_finite() {
             for i in 0..n {

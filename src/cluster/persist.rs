@@ -58,25 +58,47 @@ impl<M: Estimator + Persist> Persist for Piecewise<M> {
         if meta.component_kind != M::KIND {
             return Err(Error::model(
                 dir,
-                format!("its components are `{}` models, expected `{}`", meta.component_kind, M::KIND),
+                format!(
+                    "its components are `{}` models, expected `{}`",
+                    meta.component_kind,
+                    M::KIND
+                ),
             ));
         }
         let k = meta.n_components;
         let log_shares = arrays.take(dir, "log_shares", &[k])?;
         let total: f64 = log_shares.iter().map(|l| l.exp()).sum();
         if log_shares.iter().any(|l| !l.is_finite()) || (total - 1.0).abs() > 1e-9 {
-            return Err(Error::model(dir, "`log_shares` must be finite and sum (as shares) to 1"));
+            return Err(Error::model(
+                dir,
+                "`log_shares` must be finite and sum (as shares) to 1",
+            ));
         }
         let components = (0..k)
             .map(|c| M::load(&component_dir(dir, c)))
             .collect::<Result<Vec<_>>>()?;
         let d = meta.bounds.dim();
         if let Some(c) = components.iter().position(|c| c.dim() != d) {
-            return Err(Error::model(dir, format!("component {c} has dimension {}, the bounds {d}", components[c].dim())));
+            return Err(Error::model(
+                dir,
+                format!(
+                    "component {c} has dimension {}, the bounds {d}",
+                    components[c].dim()
+                ),
+            ));
         }
         if meta.names.len() != d || k == 0 {
-            return Err(Error::model(dir, "names or component count do not match the bounds"));
+            return Err(Error::model(
+                dir,
+                "names or component count do not match the bounds",
+            ));
         }
-        Ok(Piecewise::from_log_shares(components, log_shares, meta.bounds, meta.names, meta.silhouette))
+        Ok(Piecewise::from_log_shares(
+            components,
+            log_shares,
+            meta.bounds,
+            meta.names,
+            meta.silhouette,
+        ))
     }
 }

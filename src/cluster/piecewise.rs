@@ -157,9 +157,9 @@ where
         seed: u64,
     ) -> Result<Self::Model> {
         let bounds = resolve_bounds(samples, bounds)?;
-        let clustering = self
-            .clusters
-            .cluster(samples.values(), samples.weights(), child_seed(seed, 0))?;
+        let clustering =
+            self.clusters
+                .cluster(samples.values(), samples.weights(), child_seed(seed, 0))?;
         let k = clustering.k;
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
         for (i, (&l, &w)) in clustering.labels.iter().zip(samples.weights()).enumerate() {
@@ -182,6 +182,12 @@ where
                 config.fit(&part, Some(&own), child_seed(seed, c as u64 + 1))
             })
             .collect::<Result<Vec<_>>>()?;
-        Piecewise::new(components, &shares, bounds, samples.names().to_vec(), clustering.silhouette)
+        Piecewise::new(
+            components,
+            &shares,
+            bounds,
+            samples.names().to_vec(),
+            clustering.silhouette,
+        )
     }
 }

@@ -47,17 +47,19 @@ impl SilhouetteSample {
         };
         let m = idx.len();
         let mut dist = vec![0.0; m * m];
-        dist.par_chunks_mut(m.max(1)).enumerate().for_each(|(a, row)| {
-            let ra = x.row(idx[a]);
-            for (b, v) in row.iter_mut().enumerate() {
-                *v = ra
-                    .iter()
-                    .zip(x.row(idx[b]))
-                    .map(|(p, q)| (p - q) * (p - q))
-                    .sum::<f64>()
-                    .sqrt();
-            }
-        });
+        dist.par_chunks_mut(m.max(1))
+            .enumerate()
+            .for_each(|(a, row)| {
+                let ra = x.row(idx[a]);
+                for (b, v) in row.iter_mut().enumerate() {
+                    *v = ra
+                        .iter()
+                        .zip(x.row(idx[b]))
+                        .map(|(p, q)| (p - q) * (p - q))
+                        .sum::<f64>()
+                        .sqrt();
+                }
+            });
         let weights = idx.iter().map(|&i| weights[i]).collect();
         Self { idx, weights, dist }
     }
@@ -90,7 +92,7 @@ impl SilhouetteSample {
                     }
                 }
                 let own = lab[a];
-                if !(wsum[own] > 0.0) {
+                if wsum[own] <= 0.0 {
                     return (0.0, self.weights[a]);
                 }
                 let ai = sum[own] / wsum[own];

@@ -47,8 +47,8 @@ pub(crate) fn conditional_inverse(kde: &KdeLatent, u: &[f64], y: &mut [f64]) -> 
         resp.clear();
         for i in 0..n {
             if log_r[i] >= max - PRUNE {
-                let m = centres.get(i, j)
-                    + (0..j).map(|k| l[j * d + k] * eps[i * d + k]).sum::<f64>();
+                let m =
+                    centres.get(i, j) + (0..j).map(|k| l[j * d + k] * eps[i * d + k]).sum::<f64>();
                 active.push(i);
                 means.push(m);
                 resp.push((log_r[i] - max).exp());
@@ -56,8 +56,15 @@ pub(crate) fn conditional_inverse(kde: &KdeLatent, u: &[f64], y: &mut [f64]) -> 
         }
         let total: f64 = resp.iter().sum();
         resp.iter_mut().for_each(|r| *r /= total);
-        let t = solve_mixture_cdf(&means, &resp, s, u[j])
-            .ok_or_else(|| Error::numerical("KDE unit-cube map", format!("the conditional CDF of coordinate {j} could not be inverted at u = {}", u[j])))?;
+        let t = solve_mixture_cdf(&means, &resp, s, u[j]).ok_or_else(|| {
+            Error::numerical(
+                "KDE unit-cube map",
+                format!(
+                    "the conditional CDF of coordinate {j} could not be inverted at u = {}",
+                    u[j]
+                ),
+            )
+        })?;
         y[j] = t;
         for (&i, &m) in active.iter().zip(&means) {
             let e = (t - m) / s;
@@ -90,7 +97,11 @@ fn solve_mixture_cdf(means: &[f64], resp: &[f64], s: f64, u: f64) -> Option<f64>
         let mut df = 0.0;
         for (&m, &r) in means.iter().zip(resp) {
             let z = (t - m) / s;
-            f += r * if upper { normal::cdf(-z) } else { normal::cdf(z) };
+            f += r * if upper {
+                normal::cdf(-z)
+            } else {
+                normal::cdf(z)
+            };
             df += r * normal::log_pdf(z).exp();
         }
         let df = df / s;
@@ -152,7 +163,11 @@ mod tests {
         for &u in &[1e-300, 1e-12, 0.01, 0.3, 0.5, 0.77, 0.999, 1.0 - 1e-15] {
             let t = solve_mixture_cdf(&means, &resp, s, u).unwrap();
             let tail = |sign: f64| -> f64 {
-                means.iter().zip(&resp).map(|(m, r)| r * normal::cdf(sign * (t - m) / s)).sum()
+                means
+                    .iter()
+                    .zip(&resp)
+                    .map(|(m, r)| r * normal::cdf(sign * (t - m) / s))
+                    .sum()
             };
             let err = if u > 0.5 {
                 (tail(-1.0) - (1.0 - u)).abs() / (1.0 - u)

@@ -15,8 +15,8 @@
 pub(crate) const BLOCK: usize = 256;
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
 
 /// `a · b + c`, fused when compiled for a CPU with FMA (`FMA = true`), else plain (a
@@ -93,7 +93,13 @@ impl LogSumExp {
 /// Adds the block `a_i = log_w_i − ½ |q − z_i|²` to `acc`, with the whitened kernel centres
 /// stored column by column (`zt[j]` is coordinate `j` of the block's kernels).
 #[inline(always)]
-fn block_impl<const FMA: bool>(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mut LogSumExp) {
+fn block_impl<const FMA: bool>(
+    q: &[f64],
+    zt: &[&[f64]],
+    log_w: &[f64],
+    buf: &mut [f64],
+    acc: &mut LogSumExp,
+) {
     let len = log_w.len();
     let a = &mut buf[..len];
     a.copy_from_slice(log_w);
@@ -133,7 +139,13 @@ fn block_impl<const FMA: bool>(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mu
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn block_avx2(q: &[f64], zt: &[&[f64]], log_w: &[f64], buf: &mut [f64], acc: &mut LogSumExp) {
+unsafe fn block_avx2(
+    q: &[f64],
+    zt: &[&[f64]],
+    log_w: &[f64],
+    buf: &mut [f64],
+    acc: &mut LogSumExp,
+) {
     block_impl::<true>(q, zt, log_w, buf, acc)
 }
 
@@ -192,7 +204,9 @@ mod tests {
         // 1000 kernels in 2-D, a query far away: a direct sum of exp underflows to 0.
         let n = 1000;
         let zt: Vec<f64> = (0..2 * n).map(|i| ((i * 37) % 101) as f64 * 0.01).collect();
-        let log_w: Vec<f64> = (0..n).map(|i| -((n as f64).ln()) + 1e-3 * i as f64).collect();
+        let log_w: Vec<f64> = (0..n)
+            .map(|i| -((n as f64).ln()) + 1e-3 * i as f64)
+            .collect();
         for q in [[0.3, 0.7], [80.0, -60.0]] {
             let terms: Vec<f64> = (0..n)
                 .map(|i| {
@@ -204,7 +218,10 @@ mod tests {
             let direct = m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln();
             let fast = log_sum_kernels(&q, &zt, &log_w);
             assert!(fast.is_finite());
-            assert!((fast - direct).abs() < 1e-12 * direct.abs().max(1.0), "{fast} vs {direct}");
+            assert!(
+                (fast - direct).abs() < 1e-12 * direct.abs().max(1.0),
+                "{fast} vs {direct}"
+            );
         }
     }
 }

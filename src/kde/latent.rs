@@ -44,14 +44,21 @@ impl KdeLatent {
         if weights.len() != n {
             return Err(Error::dims("weights", n, weights.len()));
         }
-        if chol.len() != d * d || (0..d).any(|j| !(chol[j * d + j] > 0.0)) {
+        if chol.len() != d * d || (0..d).any(|j| chol[j * d + j].is_nan() || chol[j * d + j] <= 0.0)
+        {
             return Err(Error::invalid(
                 "kernel covariance",
                 "its Cholesky factor must be d × d with a positive diagonal",
             ));
         }
         let total: f64 = weights.iter().sum();
-        if n == 0 || !(total > 0.0) || weights.iter().any(|w| !(*w > 0.0) || !w.is_finite()) {
+        if n == 0
+            || total.is_nan()
+            || total <= 0.0
+            || weights
+                .iter()
+                .any(|w| w.is_nan() || *w <= 0.0 || !w.is_finite())
+        {
             return Err(Error::invalid(
                 "weights",
                 "a KDE needs at least one kernel and positive, finite weights",
@@ -62,12 +69,20 @@ impl KdeLatent {
     }
 
     /// A mixture from centres, normalised log-weights and the Cholesky factor (as saved).
-    pub(crate) fn from_log_weights(centres: Matrix, log_weights: Vec<f64>, chol: Vec<f64>) -> Result<Self> {
+    pub(crate) fn from_log_weights(
+        centres: Matrix,
+        log_weights: Vec<f64>,
+        chol: Vec<f64>,
+    ) -> Result<Self> {
         let (n, d) = (centres.nrows(), centres.ncols());
         if log_weights.len() != n || log_weights.iter().any(|l| !l.is_finite()) {
-            return Err(Error::invalid("log_weights", format!("need {n} finite log-weights")));
+            return Err(Error::invalid(
+                "log_weights",
+                format!("need {n} finite log-weights"),
+            ));
         }
-        if chol.len() != d * d || (0..d).any(|j| !(chol[j * d + j] > 0.0)) {
+        if chol.len() != d * d || (0..d).any(|j| chol[j * d + j].is_nan() || chol[j * d + j] <= 0.0)
+        {
             return Err(Error::invalid(
                 "kernel covariance",
                 "its Cholesky factor must be d × d with a positive diagonal",
@@ -90,7 +105,8 @@ impl KdeLatent {
                 zt[j * n + i] = z[j];
             }
         }
-        let log_norm = -(d as f64) * HALF_LN_2PI - (0..d).map(|j| chol[j * d + j].ln()).sum::<f64>();
+        let log_norm =
+            -(d as f64) * HALF_LN_2PI - (0..d).map(|j| chol[j * d + j].ln()).sum::<f64>();
         Ok(Self {
             centres,
             log_weights,

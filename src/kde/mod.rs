@@ -66,7 +66,9 @@ impl std::str::FromStr for Bandwidth {
             "scott" => Ok(Bandwidth::Scott),
             "silverman" => Ok(Bandwidth::Silverman),
             other => match other.parse::<f64>() {
-                Ok(h) => KdeConfig::new().bandwidth(Bandwidth::Factor(h)).map(|c| c.bandwidth),
+                Ok(h) => KdeConfig::new()
+                    .bandwidth(Bandwidth::Factor(h))
+                    .map(|c| c.bandwidth),
                 Err(_) => Err(Error::invalid(
                     "bandwidth",
                     format!("`{s}` is not `scott`, `silverman` or a positive number"),
@@ -144,7 +146,10 @@ impl Fit for KdeConfig {
         if n < d + 1 {
             return Err(Error::invalid(
                 "samples",
-                format!("a {d}-D KDE needs at least {} samples with positive weight, got {n}", d + 1),
+                format!(
+                    "a {d}-D KDE needs at least {} samples with positive weight, got {n}",
+                    d + 1
+                ),
             ));
         }
         let y = Matrix::new(n, d, ys)?;
@@ -185,7 +190,11 @@ fn weighted_covariance(y: &Matrix, w: &[f64]) -> Vec<f64> {
             }
         }
     }
-    let corr = if sum_w2 < 1.0 { 1.0 / (1.0 - sum_w2) } else { 1.0 };
+    let corr = if sum_w2 < 1.0 {
+        1.0 / (1.0 - sum_w2)
+    } else {
+        1.0
+    };
     for a in 0..d {
         for b in 0..=a {
             cov[a * d + b] *= corr;

@@ -48,7 +48,11 @@ impl Persist for Kde {
         if meta.bounds.dim() != d || meta.names.len() != d {
             return Err(Error::model(
                 dir,
-                format!("dim is {d} but the bounds have {} and the names {} entries", meta.bounds.dim(), meta.names.len()),
+                format!(
+                    "dim is {d} but the bounds have {} and the names {} entries",
+                    meta.bounds.dim(),
+                    meta.names.len()
+                ),
             ));
         }
         let centres = Matrix::new(n, d, arrays.take(dir, "centres", &[n, d])?)?;

@@ -12,7 +12,8 @@ fn gaussian_samples(n: usize, seed: u64) -> WeightedSamples {
         v.push(a);
         v.push(0.6 * a + 0.8 * b);
     }
-    WeightedSamples::unweighted(Matrix::new(n, 2, v).unwrap(), vec!["a".into(), "b".into()]).unwrap()
+    WeightedSamples::unweighted(Matrix::new(n, 2, v).unwrap(), vec!["a".into(), "b".into()])
+        .unwrap()
 }
 
 #[test]
@@ -22,9 +23,14 @@ fn bandwidth_rules_match_scipy_factors() {
     assert!((Bandwidth::Silverman.factor(10_000.0, 2) - 10_000f64.powf(-1.0 / 6.0)).abs() < 1e-15);
     assert!((Bandwidth::Silverman.factor(100.0, 3) - (125.0f64).powf(-1.0 / 7.0)).abs() < 1e-15);
     assert!(KdeConfig::new().bandwidth(Bandwidth::Factor(0.0)).is_err());
-    assert!(KdeConfig::new().bandwidth(Bandwidth::Factor(f64::NAN)).is_err());
+    assert!(KdeConfig::new()
+        .bandwidth(Bandwidth::Factor(f64::NAN))
+        .is_err());
     assert!("-1".parse::<Bandwidth>().is_err());
-    assert_eq!("Silverman".parse::<Bandwidth>().unwrap(), Bandwidth::Silverman);
+    assert_eq!(
+        "Silverman".parse::<Bandwidth>().unwrap(),
+        Bandwidth::Silverman
+    );
 }
 
 #[test]
@@ -57,7 +63,10 @@ fn no_underflow_inside_the_support() {
     // Points a hair inside the corners: y ≈ ±8, thousands of kernel widths from every sample.
     let eps = 1e-15;
     let x = Matrix::from_rows(&[
-        [b.lo()[0] + eps * (b.hi()[0] - b.lo()[0]), b.hi()[1] - eps * (b.hi()[1] - b.lo()[1])],
+        [
+            b.lo()[0] + eps * (b.hi()[0] - b.lo()[0]),
+            b.hi()[1] - eps * (b.hi()[1] - b.lo()[1]),
+        ],
         [b.hi()[0] - 1e-9, b.lo()[1] + 1e-9],
     ])
     .unwrap();
@@ -71,12 +80,18 @@ fn fit_rejects_degenerate_input() {
     let x = Matrix::from_rows(&[[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]).unwrap();
     let s = WeightedSamples::unweighted(x, vec!["a".into(), "b".into()]).unwrap();
     let e = KdeConfig::new().fit(&s, None, 0).unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "samples"), "{e}");
+    assert!(
+        matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "samples"),
+        "{e}"
+    );
     let bad_bounds = Bounds::new(vec![0.0, 0.0], vec![3.0, 5.0]).unwrap();
     let x = Matrix::from_rows(&[[0.0, 1.0], [1.0, 2.0], [2.0, 0.5], [1.5, 3.0]]).unwrap();
     let s = WeightedSamples::unweighted(x, vec!["a".into(), "b".into()]).unwrap();
     let e = KdeConfig::new().fit(&s, Some(&bad_bounds), 0).unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "bounds"), "{e}");
+    assert!(
+        matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "bounds"),
+        "{e}"
+    );
 }
 
 /// Two-sample Kolmogorov–Smirnov statistic.
@@ -106,11 +121,13 @@ fn check_cube_reproduces_kde(kde: &Kde, n: usize) {
     // KS at the 0.1 % level for equal sizes: 1.95 √(2/n); checked on every coordinate and on the
     // sums and differences of coordinate pairs (which see the correlations).
     let crit = 1.95 * (2.0 / n as f64).sqrt();
-    let mut projections: Vec<Vec<f64>> = (0..d).map(|j| {
-        let mut p = vec![0.0; d];
-        p[j] = 1.0;
-        p
-    }).collect();
+    let mut projections: Vec<Vec<f64>> = (0..d)
+        .map(|j| {
+            let mut p = vec![0.0; d];
+            p[j] = 1.0;
+            p
+        })
+        .collect();
     for j in 0..d {
         for k in j + 1..d {
             for s in [1.0, -1.0] {
@@ -122,7 +139,11 @@ fn check_cube_reproduces_kde(kde: &Kde, n: usize) {
         }
     }
     for p in &projections {
-        let proj = |m: &Matrix| m.rows().map(|r| r.iter().zip(p).map(|(x, c)| x * c).sum()).collect::<Vec<f64>>();
+        let proj = |m: &Matrix| {
+            m.rows()
+                .map(|r| r.iter().zip(p).map(|(x, c)| x * c).sum())
+                .collect::<Vec<f64>>()
+        };
         let stat = ks(proj(&a), proj(&b));
         assert!(stat < crit, "projection {p:?}: KS {stat} ≥ {crit}");
     }
@@ -134,10 +155,16 @@ fn check_cube_reproduces_kde(kde: &Kde, n: usize) {
     let ((ma, ca), (mb, cb)) = (stats(&a), stats(&b));
     for j in 0..d {
         let sd = cb.get(j, j).sqrt();
-        assert!((ma[j] - mb[j]).abs() < 5.0 * sd * (2.0 / n as f64).sqrt(), "mean {j}");
+        assert!(
+            (ma[j] - mb[j]).abs() < 5.0 * sd * (2.0 / n as f64).sqrt(),
+            "mean {j}"
+        );
         for k in 0..d {
             let scale = (cb.get(j, j) * cb.get(k, k)).sqrt();
-            assert!((ca.get(j, k) - cb.get(j, k)).abs() < 5.0 * scale * (4.0 / n as f64).sqrt(), "cov {j}{k}");
+            assert!(
+                (ca.get(j, k) - cb.get(j, k)).abs() < 5.0 * scale * (4.0 / n as f64).sqrt(),
+                "cov {j}{k}"
+            );
         }
     }
 }
@@ -156,7 +183,11 @@ fn bimodal(n: usize, d: usize, seed: u64) -> WeightedSamples {
             v.push(c * (1.0 - 0.3 * j as f64) + 0.6 * e);
         }
     }
-    WeightedSamples::unweighted(Matrix::new(n, d, v).unwrap(), WeightedSamples::default_names(d)).unwrap()
+    WeightedSamples::unweighted(
+        Matrix::new(n, d, v).unwrap(),
+        WeightedSamples::default_names(d),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -173,11 +204,14 @@ fn unit_cube_map_reproduces_the_kde_in_3d() {
 
 #[test]
 fn unit_cube_map_is_monotone_in_the_first_coordinate_and_handles_the_edges() {
-    let kde = KdeConfig::new().fit(&gaussian_samples(200, 5), None, 0).unwrap();
+    let kde = KdeConfig::new()
+        .fit(&gaussian_samples(200, 5), None, 0)
+        .unwrap();
     let mut prev = f64::NEG_INFINITY;
     let mut th = [0.0; 2];
     for k in 0..=100 {
-        kde.from_unit_cube(&[k as f64 / 100.0, 0.5], &mut th).unwrap();
+        kde.from_unit_cube(&[k as f64 / 100.0, 0.5], &mut th)
+            .unwrap();
         assert!(th[0] >= prev && th.iter().all(|t| t.is_finite()));
         let b = kde.bounds();
         assert!((0..2).all(|j| th[j] >= b.lo()[j] && th[j] <= b.hi()[j]));
