@@ -149,35 +149,141 @@ unsafe fn block_avx2(
     block_impl::<true>(q, zt, log_w, buf, acc)
 }
 
-/// `log Σ_i exp(log_w_i − ½ |q − z_i|²)` over all kernels, block by block. `zt` holds the
-/// whitened centres column-major (`zt[j * n + i]`), `n = log_w.len()`.
-pub(crate) fn log_sum_kernels(q: &[f64], zt: &[f64], log_w: &[f64]) -> f64 {
-    let n = log_w.len();
-    let d = q.len();
-    let mut buf = [0.0; BLOCK];
-    let mut acc = LogSumExp::new();
-    #[cfg(target_arch = "x86_64")]
-    let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-    let mut cols: Vec<&[f64]> = Vec::with_capacity(d);
-    let mut start = 0;
-    while start < n {
-        let end = (start + BLOCK).min(n);
-        cols.clear();
-        cols.extend((0..d).map(|j| &zt[j * n + start..j * n + end]));
-        #[cfg(target_arch = "x86_64")]
-        {
-            if avx2 {
-                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-                unsafe { block_avx2(q, &cols, &log_w[start..end], &mut buf, &mut acc) };
-            } else {
-                block_impl::<false>(q, &cols, &log_w[start..end], &mut buf, &mut acc);
+/// A term more than `PRUNE` below the running maximum changes the sum by less than `e^−PRUNE`
+/// (≈ 2e−22) relative, per kernel.
+const PRUNE: f64 = 50.0;
+
+/// Whitened kernels arranged for fast logsumexp: spatially sorted into blocks of [`BLOCK`],
+/// each with its bounding box and largest log-weight, so that blocks that cannot contribute
+/// to a query (every term more than `PRUNE` below the best term found) are skipped.
+#[derive(Debug, Clone)]
+pub(crate) struct KernelBlocks {
+    n: usize,
+    d: usize,
+    /// Whitened centres, column-major (`zt[j * n + i]`).
+    zt: Vec<f64>,
+    log_w: Vec<f64>,
+    /// Per block: `d` lower then `d` upper corners of the bounding box.
+    boxes: Vec<f64>,
+    max_log_w: Vec<f64>,
+}
+
+/// The order in which to store kernels so that blocks are compact: sorted by the first
+/// whitened coordinate, cut into about `√(n/BLOCK)` strips, each sorted by the second
+/// coordinate (ties broken by every coordinate, so the order does not depend on the input
+/// order except between identical kernels).
+pub(crate) fn spatial_order(z: &[Vec<f64>]) -> Vec<usize> {
+    let n = z.len();
+    let key = |a: &usize, b: &usize, first: usize| {
+        let (za, zb) = (&z[*a], &z[*b]);
+        let d = za.len();
+        (0..d)
+            .map(|k| (first + k) % d)
+            .map(|j| za[j].total_cmp(&zb[j]))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|a, b| key(a, b, 0));
+    if z.first().is_some_and(|r| r.len() >= 2) {
+        let blocks = n.div_ceil(BLOCK).max(1);
+        let strips = (blocks as f64).sqrt().ceil() as usize;
+        let per_strip = (blocks.div_ceil(strips)) * BLOCK;
+        for chunk in idx.chunks_mut(per_strip) {
+            chunk.sort_by(|a, b| key(a, b, 1));
+        }
+    }
+    idx
+}
+
+impl KernelBlocks {
+    /// Blocks over whitened centres `z` (rows, already in storage order) and log-weights.
+    pub(crate) fn new(z: &[Vec<f64>], log_w: Vec<f64>) -> Self {
+        let n = z.len();
+        let d = z.first().map_or(0, |r| r.len());
+        let mut zt = vec![0.0; n * d];
+        for (i, r) in z.iter().enumerate() {
+            for j in 0..d {
+                zt[j * n + i] = r[j];
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        block_impl::<false>(q, &cols, &log_w[start..end], &mut buf, &mut acc);
-        start = end;
+        let mut boxes = Vec::new();
+        let mut max_log_w = Vec::new();
+        for start in (0..n).step_by(BLOCK) {
+            let end = (start + BLOCK).min(n);
+            let mut lo = vec![f64::INFINITY; d];
+            let mut hi = vec![f64::NEG_INFINITY; d];
+            for r in &z[start..end] {
+                for j in 0..d {
+                    lo[j] = lo[j].min(r[j]);
+                    hi[j] = hi[j].max(r[j]);
+                }
+            }
+            boxes.extend(lo);
+            boxes.extend(hi);
+            max_log_w.push(
+                log_w[start..end]
+                    .iter()
+                    .cloned()
+                    .fold(f64::NEG_INFINITY, f64::max),
+            );
+        }
+        Self {
+            n,
+            d,
+            zt,
+            log_w,
+            boxes,
+            max_log_w,
+        }
     }
-    acc.value()
+
+    /// Upper bound of every term of block `b` for query `q`.
+    fn bound(&self, b: usize, q: &[f64]) -> f64 {
+        let (lo, hi) = self.boxes[2 * self.d * b..2 * self.d * (b + 1)].split_at(self.d);
+        let mut d2 = 0.0;
+        for j in 0..self.d {
+            let gap = (lo[j] - q[j]).max(q[j] - hi[j]).max(0.0);
+            d2 += gap * gap;
+        }
+        self.max_log_w[b] - 0.5 * d2
+    }
+
+    /// `log Σ_i exp(log_w_i − ½ |q − z_i|²)` for a whitened query `q`: the block with the
+    /// largest bound first, then every block whose bound is within `PRUNE` of the best term.
+    pub(crate) fn log_sum(&self, q: &[f64]) -> f64 {
+        let nb = self.max_log_w.len();
+        let bounds: Vec<f64> = (0..nb).map(|b| self.bound(b, q)).collect();
+        let first = (0..nb)
+            .max_by(|&a, &b| bounds[a].total_cmp(&bounds[b]))
+            .unwrap_or(0);
+        let mut buf = [0.0; BLOCK];
+        let mut acc = LogSumExp::new();
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        let mut cols: Vec<&[f64]> = Vec::with_capacity(self.d);
+        for b in std::iter::once(first).chain((0..nb).filter(|&b| b != first)) {
+            if b != first && bounds[b] < acc.max - PRUNE {
+                continue;
+            }
+            let (start, end) = (b * BLOCK, ((b + 1) * BLOCK).min(self.n));
+            cols.clear();
+            cols.extend((0..self.d).map(|j| &self.zt[j * self.n + start..j * self.n + end]));
+            let lw = &self.log_w[start..end];
+            #[cfg(target_arch = "x86_64")]
+            {
+                if avx2 {
+                    // SAFETY: the CPU supports AVX2 and FMA (checked above).
+                    unsafe { block_avx2(q, &cols, lw, &mut buf, &mut acc) };
+                } else {
+                    block_impl::<false>(q, &cols, lw, &mut buf, &mut acc);
+                }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            block_impl::<false>(q, &cols, lw, &mut buf, &mut acc);
+        }
+        acc.value()
+    }
 }
 
 #[cfg(test)]
@@ -207,7 +313,7 @@ mod tests {
         let log_w: Vec<f64> = (0..n)
             .map(|i| -((n as f64).ln()) + 1e-3 * i as f64)
             .collect();
-        for q in [[0.3, 0.7], [80.0, -60.0]] {
+        for q in [[0.3, 0.7], [80.0, -60.0], [0.1, 30.0]] {
             let terms: Vec<f64> = (0..n)
                 .map(|i| {
                     let (a, b) = (q[0] - zt[i], q[1] - zt[n + i]);
@@ -216,7 +322,11 @@ mod tests {
                 .collect();
             let m = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             let direct = m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln();
-            let fast = log_sum_kernels(&q, &zt, &log_w);
+            let rows: Vec<Vec<f64>> = (0..n).map(|i| vec![zt[i], zt[n + i]]).collect();
+            let order = spatial_order(&rows);
+            let sorted: Vec<Vec<f64>> = order.iter().map(|&i| rows[i].clone()).collect();
+            let blocks = KernelBlocks::new(&sorted, order.iter().map(|&i| log_w[i]).collect());
+            let fast = blocks.log_sum(&q);
             assert!(fast.is_finite());
             assert!(
                 (fast - direct).abs() < 1e-12 * direct.abs().max(1.0),

@@ -11,7 +11,7 @@ use rand::{Rng, RngCore};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use super::fastexp::log_sum_kernels;
+use super::fastexp::{spatial_order, KernelBlocks};
 use super::linalg::{mul_lower, solve_lower};
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
@@ -30,8 +30,8 @@ pub struct KdeLatent {
     cum_weights: Vec<f64>,
     /// Row-major lower-triangular Cholesky factor of the kernel covariance.
     pub(crate) chol: Vec<f64>,
-    /// Whitened centres `L⁻¹ c_i`, column-major (`zt[j * n + i]`).
-    zt: Vec<f64>,
+    /// Whitened centres `L⁻¹ c_i` in pruned blocks.
+    blocks: KernelBlocks,
     /// `−d/2 log 2π − Σ_j log L_jj`.
     log_norm: f64,
 }
@@ -88,6 +88,20 @@ impl KdeLatent {
                 "its Cholesky factor must be d × d with a positive diagonal",
             ));
         }
+        // Whiten, and store the kernels in a spatial order (see `KernelBlocks`).
+        let z: Vec<Vec<f64>> = centres
+            .rows()
+            .map(|c| {
+                let mut z = c.to_vec();
+                solve_lower(&chol, d, &mut z);
+                z
+            })
+            .collect();
+        let order = spatial_order(&z);
+        let centres = centres.select_rows(&order);
+        let log_weights: Vec<f64> = order.iter().map(|&i| log_weights[i]).collect();
+        let z: Vec<Vec<f64>> = order.iter().map(|&i| z[i].clone()).collect();
+        let blocks = KernelBlocks::new(&z, log_weights.clone());
         let mut acc = 0.0;
         let cum_weights = log_weights
             .iter()
@@ -96,15 +110,6 @@ impl KdeLatent {
                 acc
             })
             .collect();
-        let mut zt = vec![0.0; n * d];
-        let mut z = vec![0.0; d];
-        for (i, c) in centres.rows().enumerate() {
-            z.copy_from_slice(c);
-            solve_lower(&chol, d, &mut z);
-            for j in 0..d {
-                zt[j * n + i] = z[j];
-            }
-        }
         let log_norm =
             -(d as f64) * HALF_LN_2PI - (0..d).map(|j| chol[j * d + j].ln()).sum::<f64>();
         Ok(Self {
@@ -112,7 +117,7 @@ impl KdeLatent {
             log_weights,
             cum_weights,
             chol,
-            zt,
+            blocks,
             log_norm,
         })
     }
@@ -173,7 +178,7 @@ impl LatentDensity for KdeLatent {
                 for (k, o) in chunk.iter_mut().enumerate() {
                     q.copy_from_slice(y.row(c * QUERY_CHUNK + k));
                     solve_lower(&self.chol, d, &mut q);
-                    *o = self.log_norm + log_sum_kernels(&q, &self.zt, &self.log_weights);
+                    *o = self.log_norm + self.blocks.log_sum(&q);
                 }
             });
         Ok(out)
