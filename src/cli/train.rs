@@ -51,7 +51,7 @@ pub struct TrainArgs {
     /// Early-stopping patience, in epochs.
     #[arg(long)]
     pub patience: Option<usize>,
-    /// KDE bandwidth: `scott`, `silverman` or a positive factor (kde, piecewise-kde).
+    /// KDE bandwidth: `scott`, `silverman`, `cv` (held-out likelihood) or a positive factor (kde, piecewise-kde).
     #[arg(long, default_value = "scott")]
     pub bandwidth: String,
     /// Fixed number of clusters (piecewise estimators; default: chosen by silhouette).
