@@ -16,6 +16,7 @@ pub mod flow;
 pub mod kde;
 pub mod matrix;
 pub mod model;
+pub mod nested;
 pub mod persist;
 pub mod rng;
 pub mod samples;

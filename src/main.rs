@@ -23,6 +23,8 @@ enum Command {
     Sample(cli::sample::SampleArgs),
     /// Run the whole workflow on generated data.
     Demo(cli::demo::DemoArgs),
+    /// Nested sampling of a built-in test problem, writing PolyChord files.
+    Nest(cli::nest::NestArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Logprob(a) => cli::logprob::run(a),
         Command::Sample(a) => cli::sample::run(a),
         Command::Demo(a) => cli::demo::run(a),
+        Command::Nest(a) => cli::nest::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

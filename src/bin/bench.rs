@@ -25,7 +25,7 @@ struct Args {
     /// Seed for data and training.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Only these targets (gaussian2d, gaussian5d, circle, moons).
+    /// Only these targets (gaussian2d, gaussian5d_box, circle, two_moons).
     #[arg(long, value_delimiter = ',')]
     targets: Option<Vec<String>>,
     /// Only these estimators (maf).
@@ -83,10 +83,19 @@ fn bench<C: Fit>(
     let held_out = target.sample(10_000, &mut rng);
     let log_p = target.log_prob(&held_out);
     let log_q = model.log_prob(&held_out)?;
-    let finite: Vec<(f64, f64)> = log_p.iter().zip(&log_q).filter(|(_, q)| q.is_finite()).map(|(p, q)| (*p, *q)).collect();
+    let finite: Vec<(f64, f64)> = log_p
+        .iter()
+        .zip(&log_q)
+        .filter(|(_, q)| q.is_finite())
+        .map(|(p, q)| (*p, *q))
+        .collect();
     let n_outside = log_q.len() - finite.len();
     let mean_log_q = finite.iter().map(|(_, q)| q).sum::<f64>() / finite.len() as f64;
-    let kl = if n_outside > 0 { f64::INFINITY } else { finite.iter().map(|(p, q)| p - q).sum::<f64>() / finite.len() as f64 };
+    let kl = if n_outside > 0 {
+        f64::INFINITY
+    } else {
+        finite.iter().map(|(p, q)| p - q).sum::<f64>() / finite.len() as f64
+    };
     let sample_ms = time_ms(|| model.sample_seeded(10_000, 1).expect("sampling"));
     let eval_ms = time_ms(|| model.log_prob(&held_out).expect("log_prob"));
     Ok(Row {
@@ -106,11 +115,13 @@ fn bench<C: Fit>(
 
 fn main() -> margflow::Result<()> {
     let args = Args::parse();
-    let wanted = |list: &Option<Vec<String>>, name: &str| list.as_ref().is_none_or(|l| l.iter().any(|x| x == name));
+    let wanted = |list: &Option<Vec<String>>, name: &str| {
+        list.as_ref().is_none_or(|l| l.iter().any(|x| x == name))
+    };
     let maf = MafConfig::builder().progress(false).build()?;
     println!("| target | weights | estimator | train CPU s | train wall s | epochs | held-out mean log q | KL(true‖q) | sample 10k ms | log_prob 10k ms |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    for (t_i, target) in Target::all().into_iter().enumerate() {
+    for (t_i, target) in Target::ALL.into_iter().enumerate() {
         if !wanted(&args.targets, target.name()) {
             continue;
         }
@@ -118,19 +129,41 @@ fn main() -> margflow::Result<()> {
             let seed = child_seed(args.seed, (t_i * 2 + w_i) as u64);
             let mut rng = rng_from_seed(seed);
             let train = if w_i == 0 {
-                target.equal_weight_samples(args.n, &mut rng)?
+                target.samples(args.n, &mut rng)?
             } else {
-                target.weighted_samples(args.n, &mut rng)?
+                target.importance_samples(args.n, &mut rng)?
             };
             let mut rows = Vec::new();
             if wanted(&args.estimators, "maf") {
-                rows.push(bench("MAF", &maf, |m| m.latent().history().epochs_run.to_string(), target, weighting, &train, seed)?);
+                rows.push(bench(
+                    "MAF",
+                    &maf,
+                    |m| m.latent().history().epochs_run.to_string(),
+                    target,
+                    weighting,
+                    &train,
+                    seed,
+                )?);
             }
             for r in rows {
-                let outside = if r.n_outside > 0 { format!(" ({} at −∞)", r.n_outside) } else { String::new() };
+                let outside = if r.n_outside > 0 {
+                    format!(" ({} at −∞)", r.n_outside)
+                } else {
+                    String::new()
+                };
                 println!(
                     "| {} | {} | {} | {:.2} | {:.2} | {} | {:.4} | {:.4}{} | {:.1} | {:.1} |",
-                    r.target, r.weighting, r.estimator, r.cpu_s, r.wall_s, r.epochs, r.mean_log_q, r.kl, outside, r.sample_ms, r.eval_ms
+                    r.target,
+                    r.weighting,
+                    r.estimator,
+                    r.cpu_s,
+                    r.wall_s,
+                    r.epochs,
+                    r.mean_log_q,
+                    r.kl,
+                    outside,
+                    r.sample_ms,
+                    r.eval_ms
                 );
             }
         }

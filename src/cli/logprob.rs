@@ -29,11 +29,15 @@ pub fn run(args: &LogprobArgs) -> Result<()> {
         .names()
         .iter()
         .map(|n| {
-            table.names.iter().position(|m| m == n).ok_or_else(|| Error::UnknownParameter {
-                arg: "input".into(),
-                name: n.clone(),
-                available: table.names.clone(),
-            })
+            table
+                .names
+                .iter()
+                .position(|m| m == n)
+                .ok_or_else(|| Error::UnknownParameter {
+                    arg: "input".into(),
+                    name: n.clone(),
+                    available: table.names.clone(),
+                })
         })
         .collect::<Result<Vec<_>>>()?;
     let x = table.values.select_columns(&cols);

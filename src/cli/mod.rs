@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod logprob;
+pub mod nest;
 pub mod sample;
 pub mod train;
 
@@ -14,7 +15,11 @@ use crate::error::Result;
 use crate::samples::{read_csv, WeightedSamples};
 
 /// Reads weighted samples from a file (CSV with a header), keeping only `params` if given.
-pub fn read_samples(path: &Path, weights_column: Option<&str>, params: Option<&[String]>) -> Result<WeightedSamples> {
+pub fn read_samples(
+    path: &Path,
+    weights_column: Option<&str>,
+    params: Option<&[String]>,
+) -> Result<WeightedSamples> {
     let samples = read_csv(path, weights_column)?;
     match params {
         Some(p) => samples.select(p),

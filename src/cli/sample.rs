@@ -28,5 +28,6 @@ pub fn run(args: &SampleArgs) -> Result<()> {
     let model = AnyModel::load(&args.model)?;
     let x = model.sample_seeded(args.n, args.seed)?;
     let stdout = std::io::stdout();
-    write_csv(std::io::BufWriter::new(stdout.lock()), model.names(), &x).map_err(|e| Error::io("<stdout>", e))
+    write_csv(std::io::BufWriter::new(stdout.lock()), model.names(), &x)
+        .map_err(|e| Error::io("<stdout>", e))
 }

@@ -28,7 +28,7 @@ pub struct TrainArgs {
     pub weights_column: Option<String>,
     /// The box to Gaussianise in, `lo:hi,lo:hi,...` (default: the Kish-widened sample range).
     /// Pass the true prior box when the model will be compared with the prior.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub bounds: Option<String>,
     /// Which estimator to fit.
     #[arg(long, value_enum, default_value = "maf")]

@@ -136,7 +136,11 @@ impl CandleNet {
         for (k, layers) in self.vars.iter().enumerate() {
             let base = k * self.lay.made_size;
             for (ls, (w, b)) in self.lay.layers.iter().zip(layers) {
-                let wv = w.as_tensor().to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?;
+                let wv = w
+                    .as_tensor()
+                    .to_dtype(DType::F64)?
+                    .flatten_all()?
+                    .to_vec1::<f64>()?;
                 let bv = b.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
                 out[base + ls.w_off..base + ls.w_off + wv.len()].copy_from_slice(&wv);
                 out[base + ls.b_off..base + ls.b_off + bv.len()].copy_from_slice(&bv);

@@ -33,17 +33,23 @@ pub enum Backend {
 
 /// Learning-rate schedule over the epochs.
 ///
-/// `Cosine` multiplies the learning rate of epoch `e` by `½(1 + cos(π e / E))` with
-/// `E = max_epochs`, floored at 5 % of the base rate. Early stopping may end training before
-/// the schedule does.
+/// - `Cosine` multiplies the learning rate of epoch `e` by `½(1 + cos(π e / E))` with
+///   `E = max_epochs`, floored at 5 % of the base rate.
+/// - `Plateau` halves the learning rate whenever the validation loss has not improved for
+///   `max(patience / 3, 1)` epochs (since the best epoch or the last halving), down to 1/64
+///   of the base rate.
+///
+/// Early stopping may end training before the schedule does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Schedule {
     /// A constant learning rate.
     Constant,
-    /// Cosine decay over `max_epochs` (the default).
-    #[default]
+    /// Cosine decay over `max_epochs`.
     Cosine,
+    /// Halving on validation plateaus (the default).
+    #[default]
+    Plateau,
 }
 
 fn cpu() -> Device {
@@ -73,15 +79,21 @@ pub struct MafConfig {
     pub clamp: f64,
     /// Adam learning rate (default `1e-3`).
     pub learning_rate: f64,
-    /// Learning-rate schedule (default cosine decay).
+    /// Learning-rate schedule (default: halving on plateaus).
     pub schedule: Schedule,
-    /// Maximum number of epochs (default 100).
+    /// Decay `β` of the exponential moving average of the parameters, updated after every
+    /// step with `β_t = min(β, (1 + t)/(10 + t))`; the average is what is validated and kept
+    /// (default 0.995, about the last 200 steps; 0 keeps the raw iterate). Averaging removes
+    /// the mini-batch noise of the iterate, which otherwise sets the floor of the fit quality.
+    pub ema_decay: f64,
+    /// Maximum number of epochs (default 200; also the length of the cosine schedule).
     pub max_epochs: usize,
     /// Mini-batch size (default 128).
     pub batch_size: usize,
     /// Fraction of the samples held out for validation and early stopping (default 0.1).
     pub validation_fraction: f64,
-    /// Epochs without improvement of the validation loss before stopping (default 20).
+    /// Epochs without improvement of the validation loss before stopping (default 30: the
+    /// validation loss of a MAF has plateaus of 20 epochs and more before improving again).
     pub patience: usize,
     /// Show a progress bar on stderr (default true).
     pub progress: bool,
@@ -100,11 +112,12 @@ impl Default for MafConfig {
             activation: Activation::Tanh,
             clamp: 5.0,
             learning_rate: 1e-3,
-            schedule: Schedule::Cosine,
-            max_epochs: 100,
+            schedule: Schedule::Plateau,
+            ema_decay: 0.995,
+            max_epochs: 200,
             batch_size: 128,
             validation_fraction: 0.1,
-            patience: 20,
+            patience: 30,
             progress: true,
             backend: Backend::Auto,
             device: Device::Cpu,
@@ -132,21 +145,42 @@ impl MafConfig {
     /// Checks every field; the error names the offending setter.
     pub fn validate(&self) -> Result<()> {
         if self.n_mades == 0 {
-            return Err(Error::invalid("n_mades", "need at least one MADE (default 6)"));
+            return Err(Error::invalid(
+                "n_mades",
+                "need at least one MADE (default 6)",
+            ));
         }
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return Err(Error::invalid(
                 "hidden",
-                format!("{:?}: need at least one hidden layer, each of width >= 1 (default [50, 50])", self.hidden),
+                format!(
+                    "{:?}: need at least one hidden layer, each of width >= 1 (default [50, 50])",
+                    self.hidden
+                ),
             ));
         }
         if !(self.clamp.is_finite() && self.clamp > 0.0) {
-            return Err(Error::invalid("clamp", format!("{} must be finite and > 0 (default 5)", self.clamp)));
+            return Err(Error::invalid(
+                "clamp",
+                format!("{} must be finite and > 0 (default 5)", self.clamp),
+            ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(Error::invalid(
                 "learning_rate",
-                format!("{} must be finite and > 0 (default 1e-3)", self.learning_rate),
+                format!(
+                    "{} must be finite and > 0 (default 1e-3)",
+                    self.learning_rate
+                ),
+            ));
+        }
+        if !(0.0..1.0).contains(&self.ema_decay) {
+            return Err(Error::invalid(
+                "ema_decay",
+                format!(
+                    "{} must lie in [0, 1) (default 0.995; 0 turns averaging off)",
+                    self.ema_decay
+                ),
             ));
         }
         if self.max_epochs == 0 {
@@ -158,7 +192,10 @@ impl MafConfig {
         if !(0.0..1.0).contains(&self.validation_fraction) {
             return Err(Error::invalid(
                 "validation_fraction",
-                format!("{} must lie in [0, 1) (default 0.1; 0 stops early on the training loss)", self.validation_fraction),
+                format!(
+                    "{} must lie in [0, 1) (default 0.1; 0 stops early on the training loss)",
+                    self.validation_fraction
+                ),
             ));
         }
         if self.patience == 0 {
@@ -194,6 +231,8 @@ impl MafConfigBuilder {
         learning_rate: f64,
         /// Learning-rate schedule.
         schedule: Schedule,
+        /// Decay of the parameter average, in `[0, 1)`.
+        ema_decay: f64,
         /// Maximum number of epochs.
         max_epochs: usize,
         /// Mini-batch size.

@@ -113,7 +113,11 @@ impl Layout {
         let degrees: Vec<Vec<usize>> = arch.hidden.iter().map(|&n| hidden_degrees(n, d)).collect();
         let ends = degrees
             .iter()
-            .map(|deg| (0..=d).map(|m| deg.iter().filter(|&&g| g <= m).count()).collect())
+            .map(|deg| {
+                (0..=d)
+                    .map(|m| deg.iter().filter(|&&g| g <= m).count())
+                    .collect()
+            })
             .collect();
         let mut mask = vec![1.0; off];
         for (l, ls) in layers.iter().enumerate() {
@@ -181,6 +185,7 @@ impl Layout {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
 
@@ -201,7 +206,8 @@ mod tests {
         for d in [1usize, 2, 3, 5] {
             let lay = Layout::new(arch(d, vec![7, 9]), default_orders(d, 2));
             // reach[h][i]: unit h of the current layer depends on input i.
-            let mut reach: Vec<Vec<bool>> = (0..d).map(|i| (0..d).map(|j| i == j).collect()).collect();
+            let mut reach: Vec<Vec<bool>> =
+                (0..d).map(|i| (0..d).map(|j| i == j).collect()).collect();
             for ls in &lay.layers {
                 let mut next = vec![vec![false; d]; ls.n_out];
                 for o in 0..ls.n_out {

@@ -7,7 +7,13 @@
 //!   coordinates; [`Maf`] = `Transformed<MafNet>` is the density of the parameters on their box.
 //! - Two training backends: native `f32` kernels with a hand-written backward pass and `gemm`
 //!   (the default on CPU), and candle with autograd (the reference; any candle device).
+//! - Training: weighted loss, validation split, reshuffled mini-batches, Adam, learning-rate
+//!   halving on validation plateaus, an exponential moving average of the parameters (what is
+//!   validated and kept), early stopping with restore of the best average (see [`train`]).
 //! - [`Maf`] implements [`crate::Persist`] (kind `maf`).
+//!
+//! Evaluation (log_prob, sampling) runs the native `f32` kernels in parallel blocks of rows;
+//! the unit-cube map runs them in `f64`, point by point.
 //!
 //! ```
 //! use margflow::flow::MafConfig;
@@ -31,7 +37,7 @@ mod native;
 mod net;
 mod real;
 mod save;
-mod train;
+pub mod train;
 
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 
 use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 
 use super::config::MafConfig;
 use super::made::{default_orders, Architecture, Layout};
@@ -12,12 +13,15 @@ use crate::matrix::Matrix;
 use crate::rng::{rng_from_seed, MfRng};
 use crate::transform::{normal, LatentDensity};
 
-/// Rows per block in batched evaluation (bounds the scratch memory, keeps it in cache).
-const BLOCK: usize = 4096;
+/// Rows per block in batched evaluation: blocks run in parallel (rayon) and bound the scratch
+/// memory. Every block is computed the same way whatever thread runs it, so results do not
+/// depend on the number of threads.
+const BLOCK: usize = 1024;
 
 /// A masked autoregressive flow (Papamakarios et al. 2017, arXiv:1705.07057) on `ℝ^d`: a
 /// chain of `K` MADEs, each with its own variable order, mapping `y` to `z = F(y)` with
-/// `log q(y) = log N(F(y); 0, I) + log |det ∂F/∂y|`. See [`super::native`] for the equations.
+/// `log q(y) = log N(F(y); 0, I) + log |det ∂F/∂y|`. The equations are
+/// written out in the `native` module (the kernels).
 ///
 /// The parameters are kept in `f64` (what is saved) and in an `f32` copy that the native
 /// kernels evaluate with; a flow trained by the native backend has `f32`-exact parameters.
@@ -115,7 +119,7 @@ impl MafNet {
         y.check_dim("y", self.layout.arch.dim)?;
         let mut out = vec![0.0; y.nrows()];
         let mut tape = Tape::default();
-        native::forward(
+        native::forward_fast(
             &self.layout,
             &self.params,
             y.as_slice(),
@@ -129,13 +133,13 @@ impl MafNet {
     /// Inverts the flow in `f32`: `y = F⁻¹(z)` for each row of `z`.
     fn inverse_rows(&self, z: Vec<f64>) -> Vec<f64> {
         let d = self.layout.arch.dim;
-        let mut out = Vec::with_capacity(z.len());
-        for chunk in z.chunks(BLOCK * d) {
-            let mut v: Vec<f32> = chunk.iter().map(|&x| x as f32).collect();
-            native::inverse(&self.layout, &self.params32, &mut v);
-            out.extend(v.iter().map(|&x| x as f64));
-        }
-        out
+        z.par_chunks(BLOCK * d)
+            .flat_map_iter(|chunk| {
+                let mut v: Vec<f32> = chunk.iter().map(|&x| x as f32).collect();
+                native::inverse(&self.layout, &self.params32, &mut v);
+                v.into_iter().map(|x| x as f64)
+            })
+            .collect()
     }
 }
 
@@ -147,25 +151,22 @@ impl LatentDensity for MafNet {
     fn log_prob_latent(&self, y: &Matrix) -> Result<Vec<f64>> {
         let d = self.layout.arch.dim;
         y.check_dim("y", d)?;
-        let mut out = Vec::with_capacity(y.nrows());
-        let mut tape = Tape::default();
-        let mut yb: Vec<f32> = Vec::with_capacity(BLOCK * d);
-        let mut lq = vec![0f32; BLOCK];
-        for chunk in y.as_slice().chunks(BLOCK * d) {
-            yb.clear();
-            yb.extend(chunk.iter().map(|&v| v as f32));
-            let rows = chunk.len() / d;
-            native::forward(
-                &self.layout,
-                &self.params32,
-                &yb,
-                false,
-                &mut tape,
-                &mut lq[..rows],
-            );
-            out.extend(lq[..rows].iter().map(|&v| v as f64));
-        }
-        Ok(out)
+        Ok(y.as_slice()
+            .par_chunks(BLOCK * d)
+            .flat_map_iter(|chunk| {
+                let yb: Vec<f32> = chunk.iter().map(|&v| v as f32).collect();
+                let mut lq = vec![0f32; chunk.len() / d];
+                native::forward_fast(
+                    &self.layout,
+                    &self.params32,
+                    &yb,
+                    false,
+                    &mut Tape::default(),
+                    &mut lq,
+                );
+                lq.into_iter().map(|v| v as f64)
+            })
+            .collect())
     }
 
     fn sample_latent(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {

@@ -95,10 +95,7 @@ impl Persist for Maf {
             }
         }
         if meta.names.len() != a.dim || meta.lo.len() != a.dim || meta.hi.len() != a.dim {
-            return Err(bad(format!(
-                "names / bounds do not have {} entries",
-                a.dim
-            )));
+            return Err(bad(format!("names / bounds do not have {} entries", a.dim)));
         }
         let bounds = Bounds::new(meta.lo.clone(), meta.hi.clone())
             .map_err(|e| bad(format!("invalid bounds: {e}")))?;
@@ -123,7 +120,8 @@ impl Persist for Maf {
         lay.apply_mask(&mut masked);
         if masked != p {
             return Err(bad(
-                "weights break the MADE masks (non-zero masked entries); the file is corrupt".into(),
+                "weights break the MADE masks (non-zero masked entries); the file is corrupt"
+                    .into(),
             ));
         }
         let net = MafNet::from_parts(lay, p, meta.history, meta.config);

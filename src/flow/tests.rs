@@ -26,14 +26,21 @@ fn layout(d: usize, act: Activation) -> Layout {
 /// Random parameters of order one everywhere (not the near-identity init), biases included.
 fn random_params(lay: &Layout, seed: u64) -> Vec<f64> {
     let mut rng = rng_from_seed(seed);
-    let mut p: Vec<f64> = (0..lay.n_params()).map(|_| rng.random_range(-0.8..0.8)).collect();
+    let mut p: Vec<f64> = (0..lay.n_params())
+        .map(|_| rng.random_range(-0.8..0.8))
+        .collect();
     lay.apply_mask(&mut p);
     p
 }
 
 fn random_y(n: usize, d: usize, seed: u64) -> Matrix {
     let mut rng = rng_from_seed(seed);
-    Matrix::new(n, d, (0..n * d).map(|_| rng.random_range(-2.5..2.5)).collect()).unwrap()
+    Matrix::new(
+        n,
+        d,
+        (0..n * d).map(|_| rng.random_range(-2.5..2.5)).collect(),
+    )
+    .unwrap()
 }
 
 fn max_rel(a: &[f64], b: &[f64]) -> f64 {
@@ -56,7 +63,7 @@ fn native_log_prob_and_gradient_match_candle_autograd() {
             let mut lq = vec![0.0; 37];
             native::forward(&lay, &p, y.as_slice(), true, &mut tape, &mut lq);
             let rows: Vec<usize> = (0..37).collect();
-            let mut eng = NativeEngine::<f64>::new(&lay, &p, &y, &w, 1.3);
+            let mut eng = NativeEngine::<f64>::new(&lay, &p, &y, &w, 1.3, 0.0);
             let g_native = eng.gradient(&rows);
             // Candle, f64, autograd of the same loss −Σ w log q / (B w̄).
             let net = CandleNet::new(&lay, &p, DType::F64, &Device::Cpu).unwrap();
@@ -64,7 +71,10 @@ fn native_log_prob_and_gradient_match_candle_autograd() {
             let lq_c = net.log_prob(&yt).unwrap().to_vec1::<f64>().unwrap();
             assert!(max_rel(&lq, &lq_c) < 1e-12, "log q, d = {d}, {act:?}");
             let wt = Tensor::from_slice(&w, 37, &Device::Cpu).unwrap();
-            let loss = ((net.log_prob(&yt).unwrap() * wt).unwrap().sum_all().unwrap()
+            let loss = ((net.log_prob(&yt).unwrap() * wt)
+                .unwrap()
+                .sum_all()
+                .unwrap()
                 / (-37.0 * 1.3))
                 .unwrap();
             let grads = loss.backward().unwrap();
@@ -75,8 +85,14 @@ fn native_log_prob_and_gradient_match_candle_autograd() {
             }
             // Candle's variable order is the flat layout order (weight, bias per layer).
             assert_eq!(g_candle.len(), g_native.len());
-            assert!(max_rel(&g_native, &g_candle) < 1e-11, "grad, d = {d}, {act:?}");
-            assert!(g_native.iter().any(|g| g.abs() > 1e-3), "gradient is not trivial");
+            assert!(
+                max_rel(&g_native, &g_candle) < 1e-11,
+                "grad, d = {d}, {act:?}"
+            );
+            assert!(
+                g_native.iter().any(|g| g.abs() > 1e-3),
+                "gradient is not trivial"
+            );
         }
     }
 }
@@ -104,9 +120,9 @@ fn adam_step_matches_candle_adamw_without_decay() {
     let p = random_params(&lay, 8);
     let y = random_y(40, 3, 9);
     let w: Vec<f64> = (0..40).map(|i| 1.0 + (i % 3) as f64).collect();
-    let mut nat = NativeEngine::<f64>::new(&lay, &p, &y, &w, 2.0);
+    let mut nat = NativeEngine::<f64>::new(&lay, &p, &y, &w, 2.0, 0.9);
     let mut can =
-        CandleEngine::new(&lay, &p, &y, &w, 2.0, DType::F64, &Device::Cpu, 1e-3).unwrap();
+        CandleEngine::new(&lay, &p, &y, &w, 2.0, DType::F64, &Device::Cpu, 1e-3, 0.9).unwrap();
     for step in 0..3 {
         let rows: Vec<usize> = (step * 10..step * 10 + 20).collect();
         let l1 = nat.step(&rows, 1e-2).unwrap();
@@ -134,7 +150,13 @@ fn made_is_autoregressive_through_gradients() {
         let (mu, s) = net.made_outputs(k, x.as_tensor()).unwrap();
         for out in [&mu, &s] {
             for pos in 0..d {
-                let g = out.narrow(1, pos, 1).unwrap().sum_all().unwrap().backward().unwrap();
+                let g = out
+                    .narrow(1, pos, 1)
+                    .unwrap()
+                    .sum_all()
+                    .unwrap()
+                    .backward()
+                    .unwrap();
                 let gx = g.get(x.as_tensor()).unwrap().to_vec2::<f64>().unwrap();
                 for j in 0..d {
                     let col_max = gx.iter().map(|r| r[j].abs()).fold(0.0, f64::max);
@@ -183,14 +205,27 @@ fn config_rejects_bad_values_by_name() {
         ("n_mades", MafConfig::builder().n_mades(0).build()),
         ("hidden", MafConfig::builder().hidden(vec![]).build()),
         ("hidden", MafConfig::builder().hidden(vec![10, 0]).build()),
-        ("learning_rate", MafConfig::builder().learning_rate(0.0).build()),
-        ("learning_rate", MafConfig::builder().learning_rate(f64::NAN).build()),
+        (
+            "learning_rate",
+            MafConfig::builder().learning_rate(0.0).build(),
+        ),
+        (
+            "learning_rate",
+            MafConfig::builder().learning_rate(f64::NAN).build(),
+        ),
         ("max_epochs", MafConfig::builder().max_epochs(0).build()),
         ("batch_size", MafConfig::builder().batch_size(0).build()),
-        ("validation_fraction", MafConfig::builder().validation_fraction(1.0).build()),
-        ("validation_fraction", MafConfig::builder().validation_fraction(-0.1).build()),
+        (
+            "validation_fraction",
+            MafConfig::builder().validation_fraction(1.0).build(),
+        ),
+        (
+            "validation_fraction",
+            MafConfig::builder().validation_fraction(-0.1).build(),
+        ),
         ("patience", MafConfig::builder().patience(0).build()),
         ("clamp", MafConfig::builder().clamp(0.0).build()),
+        ("ema_decay", MafConfig::builder().ema_decay(1.0).build()),
     ];
     for (name, r) in cases {
         match r {
@@ -199,7 +234,10 @@ fn config_rejects_bad_values_by_name() {
         }
     }
     let def = MafConfig::default();
-    assert_eq!((def.n_mades, def.hidden.clone(), def.learning_rate), (6, vec![50, 50], 1e-3));
+    assert_eq!(
+        (def.n_mades, def.hidden.clone(), def.learning_rate),
+        (6, vec![50, 50], 1e-3)
+    );
     assert_eq!(def.activation, Activation::Tanh);
     def.validate().unwrap();
 }

@@ -48,17 +48,25 @@ pub struct TrainingHistory {
 
 /// One optimiser over the training data: a step on a mini-batch, a loss on any rows.
 pub(crate) trait Engine {
-    /// One Adam step on `rows`; returns `Σ_{rows} w (−log q)` before the step.
+    /// One Adam step on `rows` (then an update of the parameter average); returns
+    /// `Σ_{rows} w (−log q)` before the step.
     fn step(&mut self, rows: &[usize], lr: f64) -> Result<f64>;
-    /// `Σ_{rows} w (−log q)`.
+    /// `Σ_{rows} w (−log q)` at the averaged parameters.
     fn loss(&mut self, rows: &[usize]) -> Result<f64>;
-    /// The current parameters.
+    /// The averaged parameters (the raw iterate when `ema_decay = 0`).
     fn params(&self) -> Result<Vec<f64>>;
+}
+
+/// `β_t` of the parameter average after `t` steps.
+fn ema_beta(decay: f64, t: i32) -> f64 {
+    decay.min((1.0 + t as f64) / (10.0 + t as f64))
 }
 
 /// The native engine: [`native::forward`] / [`native::backward`] and Adam in plain Rust.
 pub(crate) struct NativeEngine<'a, T> {
     lay: &'a Layout,
+    ema_decay: f64,
+    avg: Vec<T>,
     y: Vec<T>,
     w: &'a [f64],
     norm_w: f64,
@@ -76,10 +84,19 @@ pub(crate) struct NativeEngine<'a, T> {
 impl<'a, T: Real> NativeEngine<'a, T> {
     /// `y` the latent data (all rows), `w` their weights, `norm_w` the weight `w̄` that
     /// normalises a mini-batch loss.
-    pub fn new(lay: &'a Layout, params: &[f64], y: &Matrix, w: &'a [f64], norm_w: f64) -> Self {
+    pub fn new(
+        lay: &'a Layout,
+        params: &[f64],
+        y: &Matrix,
+        w: &'a [f64],
+        norm_w: f64,
+        ema_decay: f64,
+    ) -> Self {
         let n = params.len();
         Self {
             lay,
+            ema_decay,
+            avg: params.iter().map(|&v| T::from_f64(v)).collect(),
             y: y.as_slice().iter().map(|&v| T::from_f64(v)).collect(),
             w,
             norm_w,
@@ -105,6 +122,7 @@ impl<'a, T: Real> NativeEngine<'a, T> {
     }
 
     /// The gradient of the mini-batch loss at the current parameters (for the tests).
+    #[cfg(test)]
     pub fn gradient(&mut self, rows: &[usize]) -> Vec<T> {
         self.step_inner(rows, None);
         self.grad.clone()
@@ -112,7 +130,14 @@ impl<'a, T: Real> NativeEngine<'a, T> {
 
     fn step_inner(&mut self, rows: &[usize], lr: Option<f64>) -> f64 {
         self.gather(rows);
-        native::forward(self.lay, &self.params, &self.xb, true, &mut self.tape, &mut self.lq);
+        native::forward_fast(
+            self.lay,
+            &self.params,
+            &self.xb,
+            true,
+            &mut self.tape,
+            &mut self.lq,
+        );
         let norm = rows.len() as f64 * self.norm_w;
         self.gb.clear();
         self.gb
@@ -122,7 +147,7 @@ impl<'a, T: Real> NativeEngine<'a, T> {
             .zip(&self.lq)
             .map(|(&i, l)| -self.w[i] * l.to_f64())
             .sum();
-        native::backward(self.lay, &self.params, &self.tape, &self.gb, &mut self.grad);
+        native::backward_fast(self.lay, &self.params, &self.tape, &self.gb, &mut self.grad);
         if let Some(lr) = lr {
             let (b1, b2, eps) = ADAM_BETAS;
             self.t += 1;
@@ -142,6 +167,11 @@ impl<'a, T: Real> NativeEngine<'a, T> {
                 *v = *v * b2t + g * g * c2;
                 *p = *p - lr * ((*m * sm) / ((*v * sv).sqrt() + eps));
             }
+            let beta = T::from_f64(ema_beta(self.ema_decay, self.t));
+            let one_m = T::ONE - beta;
+            for (a, &p) in self.avg.iter_mut().zip(&self.params) {
+                *a = *a * beta + p * one_m;
+            }
         }
         loss
     }
@@ -156,7 +186,14 @@ impl<T: Real> Engine for NativeEngine<'_, T> {
         let mut total = 0.0;
         for chunk in rows.chunks(4096) {
             self.gather(chunk);
-            native::forward(self.lay, &self.params, &self.xb, false, &mut self.tape, &mut self.lq);
+            native::forward_fast(
+                self.lay,
+                &self.avg,
+                &self.xb,
+                false,
+                &mut self.tape,
+                &mut self.lq,
+            );
             total += chunk
                 .iter()
                 .zip(&self.lq)
@@ -167,13 +204,16 @@ impl<T: Real> Engine for NativeEngine<'_, T> {
     }
 
     fn params(&self) -> Result<Vec<f64>> {
-        Ok(self.params.iter().map(|v| v.to_f64()).collect())
+        Ok(self.avg.iter().map(|v| v.to_f64()).collect())
     }
 }
 
 /// The candle engine: autograd and candle-nn's AdamW with zero weight decay (= Adam).
 pub(crate) struct CandleEngine<'a> {
     net: CandleNet,
+    avg: CandleNet,
+    ema_decay: f64,
+    t: i32,
     opt: AdamW,
     y: &'a Matrix,
     w: &'a [f64],
@@ -181,6 +221,7 @@ pub(crate) struct CandleEngine<'a> {
 }
 
 impl<'a> CandleEngine<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         lay: &Layout,
         params: &[f64],
@@ -190,8 +231,10 @@ impl<'a> CandleEngine<'a> {
         dtype: DType,
         device: &candle_core::Device,
         lr: f64,
+        ema_decay: f64,
     ) -> Result<Self> {
         let net = CandleNet::new(lay, params, dtype, device)?;
+        let avg = CandleNet::new(lay, params, dtype, device)?;
         let (beta1, beta2, eps) = ADAM_BETAS;
         let opt = AdamW::new(
             net.all_vars(),
@@ -205,6 +248,9 @@ impl<'a> CandleEngine<'a> {
         )?;
         Ok(Self {
             net,
+            avg,
+            ema_decay,
+            t: 0,
             opt,
             y,
             w,
@@ -212,16 +258,21 @@ impl<'a> CandleEngine<'a> {
         })
     }
 
-    fn batch_loss(&self, rows: &[usize], norm: f64) -> Result<(candle_core::Tensor, f64)> {
+    fn batch_loss(
+        &self,
+        net: &CandleNet,
+        rows: &[usize],
+        norm: f64,
+    ) -> Result<(candle_core::Tensor, f64)> {
         let d = self.y.ncols();
         let mut xb = Vec::with_capacity(rows.len() * d);
         for &i in rows {
             xb.extend_from_slice(self.y.row(i));
         }
         let wb: Vec<f64> = rows.iter().map(|&i| self.w[i]).collect();
-        let x = self.net.tensor(&xb, rows.len(), d)?;
-        let w = self.net.tensor(&wb, rows.len(), 1)?.flatten_all()?;
-        let lq = self.net.log_prob(&x)?;
+        let x = net.tensor(&xb, rows.len(), d)?;
+        let w = net.tensor(&wb, rows.len(), 1)?.flatten_all()?;
+        let lq = net.log_prob(&x)?;
         let total = (lq * w)?.sum_all()?.neg()?;
         let sum = total.to_dtype(DType::F64)?.to_scalar::<f64>()?;
         Ok(((total / norm)?, sum))
@@ -231,30 +282,36 @@ impl<'a> CandleEngine<'a> {
 impl Engine for CandleEngine<'_> {
     fn step(&mut self, rows: &[usize], lr: f64) -> Result<f64> {
         self.opt.set_learning_rate(lr);
-        let (loss, sum) = self.batch_loss(rows, rows.len() as f64 * self.norm_w)?;
+        let (loss, sum) = self.batch_loss(&self.net, rows, rows.len() as f64 * self.norm_w)?;
         self.opt.backward_step(&loss)?;
+        self.t += 1;
+        let beta = ema_beta(self.ema_decay, self.t);
+        for (a, p) in self.avg.all_vars().iter().zip(self.net.all_vars()) {
+            a.set(&((a.as_tensor() * beta)? + (p.as_tensor() * (1.0 - beta))?)?)?;
+        }
         Ok(sum)
     }
 
     fn loss(&mut self, rows: &[usize]) -> Result<f64> {
         let mut total = 0.0;
         for chunk in rows.chunks(4096) {
-            total += self.batch_loss(chunk, 1.0)?.1;
+            total += self.batch_loss(&self.avg, chunk, 1.0)?.1;
         }
         Ok(total)
     }
 
     fn params(&self) -> Result<Vec<f64>> {
-        self.net.params()
+        self.avg.params()
     }
 }
 
 /// The learning rate of epoch `e`.
 fn learning_rate(cfg: &MafConfig, epoch: usize) -> f64 {
     match cfg.schedule {
-        Schedule::Constant => cfg.learning_rate,
+        Schedule::Constant | Schedule::Plateau => cfg.learning_rate,
         Schedule::Cosine => {
-            let f = 0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / cfg.max_epochs as f64).cos());
+            let f =
+                0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / cfg.max_epochs as f64).cos());
             cfg.learning_rate * f.max(0.05)
         }
     }
@@ -273,7 +330,11 @@ pub(crate) fn train(
     let mut idx: Vec<usize> = (0..y.nrows()).filter(|&i| w[i] > 0.0).collect();
     idx.shuffle(rng);
     let n_val = (cfg.validation_fraction * idx.len() as f64).round() as usize;
-    let n_val = if cfg.validation_fraction > 0.0 { n_val.max(1) } else { 0 };
+    let n_val = if cfg.validation_fraction > 0.0 {
+        n_val.max(1)
+    } else {
+        0
+    };
     if idx.len() < n_val + 2 {
         return Err(Error::invalid(
             "samples",
@@ -290,7 +351,14 @@ pub(crate) fn train(
     let norm_w = w_train / train.len() as f64;
 
     let mut engine: Box<dyn Engine + '_> = if cfg.uses_native() {
-        Box::new(NativeEngine::<f32>::new(lay, params, y, w, norm_w))
+        Box::new(NativeEngine::<f32>::new(
+            lay,
+            params,
+            y,
+            w,
+            norm_w,
+            cfg.ema_decay,
+        ))
     } else {
         Box::new(CandleEngine::new(
             lay,
@@ -301,12 +369,15 @@ pub(crate) fn train(
             DType::F32,
             &cfg.device,
             cfg.learning_rate,
+            cfg.ema_decay,
         )?)
     };
 
     let bar = if cfg.progress {
         let b = ProgressBar::new(cfg.max_epochs as u64);
-        if let Ok(style) = ProgressStyle::with_template("training MAF {bar:30} {pos}/{len} epochs {msg}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("training MAF {bar:30} {pos}/{len} epochs {msg}")
+        {
             b.set_style(style);
         }
         b
@@ -315,8 +386,11 @@ pub(crate) fn train(
     };
     let mut hist = TrainingHistory::default();
     let mut best = (f64::INFINITY, engine.params()?);
+    // Plateau schedule: current factor and the epoch of the last best or halving.
+    let (mut factor, mut since) = (1.0f64, 0usize);
+    let wait = (cfg.patience / 3).max(1);
     for epoch in 0..cfg.max_epochs {
-        let lr = learning_rate(cfg, epoch);
+        let lr = learning_rate(cfg, epoch) * factor;
         train.shuffle(rng);
         let mut sum = 0.0;
         for batch in train.chunks(cfg.batch_size) {
@@ -336,7 +410,13 @@ pub(crate) fn train(
         if val_loss < best.0 {
             best = (val_loss, engine.params()?);
             hist.best_epoch = epoch;
-        } else if !val_loss.is_finite() || epoch - hist.best_epoch >= cfg.patience {
+            since = epoch;
+        } else if cfg.schedule == Schedule::Plateau && epoch - since >= wait && factor > 1.0 / 64.0
+        {
+            factor *= 0.5;
+            since = epoch;
+        }
+        if !val_loss.is_finite() || epoch - hist.best_epoch >= cfg.patience {
             hist.stopped_early = epoch + 1 < cfg.max_epochs;
             break;
         }

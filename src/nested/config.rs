@@ -1,0 +1,166 @@
+//! The sampler's settings: a checked builder with documented defaults.
+
+use crate::error::{Error, Result};
+
+/// Settings of a nested-sampling run.
+///
+/// Defaults (PolyChord's where it has one): `n_live = 500`, `n_repeats = 5 d` slice steps per
+/// new point, `precision = 1e-3` (stop when the live points hold less than this fraction of
+/// the evidence), no call cap, `batch = 8` replacements generated in parallel, clustering on,
+/// 200 simulated volume sequences for the error bars, progress display on, `seed = 0`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedConfig {
+    pub(crate) n_live: usize,
+    pub(crate) n_repeats: Option<usize>,
+    pub(crate) precision: f64,
+    pub(crate) max_calls: u64,
+    pub(crate) batch: usize,
+    pub(crate) clustering: bool,
+    pub(crate) n_simulations: usize,
+    pub(crate) progress: bool,
+    pub(crate) seed: u64,
+}
+
+impl Default for NestedConfig {
+    fn default() -> Self {
+        Self {
+            n_live: 500,
+            n_repeats: None,
+            precision: 1e-3,
+            max_calls: u64::MAX,
+            batch: 8,
+            clustering: true,
+            n_simulations: 200,
+            progress: true,
+            seed: 0,
+        }
+    }
+}
+
+impl NestedConfig {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Number of live points (at least `d + 1`).
+    pub fn n_live(mut self, n: usize) -> Self {
+        self.n_live = n;
+        self
+    }
+    /// Slice steps per new point (default `5 d`).
+    pub fn n_repeats(mut self, n: usize) -> Self {
+        self.n_repeats = Some(n);
+        self
+    }
+    /// Stop when the live points hold less than this fraction of the evidence (in `(0, 1)`).
+    pub fn precision(mut self, p: f64) -> Self {
+        self.precision = p;
+        self
+    }
+    /// Hard cap on likelihood calls: the run stops, never exceeding it, and says so.
+    pub fn max_calls(mut self, n: u64) -> Self {
+        self.max_calls = n;
+        self
+    }
+    /// Number of points replaced at once, their slice chains run in parallel (rayon).
+    ///
+    /// The `batch` lowest live points die together and every replacement is drawn above the
+    /// highest of them, so the live count dips from `n_live` to `n_live − batch + 1` and the
+    /// bookkeeping records it exactly. The result depends on `batch` and the seed, not on the
+    /// number of threads. It is capped at `max(1, n_live / 10)`, so the dip stays small.
+    pub fn batch(mut self, b: usize) -> Self {
+        self.batch = b;
+        self
+    }
+    /// Turns clustering of the live points on or off.
+    pub fn clustering(mut self, on: bool) -> Self {
+        self.clustering = on;
+        self
+    }
+    /// Number of simulated prior-volume sequences for the error bars (at least 10).
+    pub fn n_simulations(mut self, n: usize) -> Self {
+        self.n_simulations = n;
+        self
+    }
+    /// Shows a progress display on stderr.
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
+    /// The seed of every random choice.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The number of live points.
+    pub fn get_n_live(&self) -> usize {
+        self.n_live
+    }
+    /// The seed.
+    pub fn get_seed(&self) -> u64 {
+        self.seed
+    }
+    /// Slice steps per new point in dimension `d`.
+    pub fn repeats_for(&self, d: usize) -> usize {
+        self.n_repeats.unwrap_or(5 * d).max(1)
+    }
+    /// The batch actually used: `min(batch, max(1, n_live / 10))`.
+    pub fn effective_batch(&self) -> usize {
+        self.batch.clamp(1, (self.n_live / 10).max(1))
+    }
+
+    /// Checks the settings for a problem of dimension `d`.
+    pub fn validate(&self, d: usize) -> Result<()> {
+        if d == 0 {
+            return Err(Error::invalid("prior", "the prior has dimension 0"));
+        }
+        if self.n_live < d + 1 {
+            return Err(Error::invalid(
+                "n_live",
+                format!(
+                    "n_live = {} is below d + 1 = {}; the live points must span the space (use at least 25 d)",
+                    self.n_live,
+                    d + 1
+                ),
+            ));
+        }
+        if self.n_repeats == Some(0) {
+            return Err(Error::invalid(
+                "n_repeats",
+                "n_repeats must be at least 1 (default 5 d)",
+            ));
+        }
+        if !(self.precision > 0.0 && self.precision < 1.0) {
+            return Err(Error::invalid(
+                "precision",
+                format!(
+                    "precision = {} must lie in (0, 1); the default is 1e-3",
+                    self.precision
+                ),
+            ));
+        }
+        if self.batch == 0 {
+            return Err(Error::invalid("batch", "batch must be at least 1"));
+        }
+        if self.n_simulations < 10 {
+            return Err(Error::invalid(
+                "n_simulations",
+                format!(
+                    "n_simulations = {} is too few for an error bar; use at least 10",
+                    self.n_simulations
+                ),
+            ));
+        }
+        if self.max_calls < self.n_live as u64 {
+            return Err(Error::invalid(
+                "max_calls",
+                format!(
+                    "max_calls = {} cannot even fill {} live points",
+                    self.max_calls, self.n_live
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,323 @@
+//! MAF tests through the public API: save/load, determinism, bad input, weighted training,
+//! and conformance (normalisation by quadrature, samples against log_prob).
+
+#![allow(clippy::needless_range_loop)]
+
+use margflow::flow::{Maf, MafConfig};
+use margflow::targets::Target;
+use margflow::{
+    rng_from_seed, Bounds, Density, Error, Fit, Matrix, Persist, Sample, UnitCube, WeightedSamples,
+};
+use rand::Rng;
+
+fn small_cfg(epochs: usize) -> MafConfig {
+    MafConfig::builder()
+        .n_mades(3)
+        .hidden(vec![16, 16])
+        .max_epochs(epochs)
+        .progress(false)
+        .build()
+        .unwrap()
+}
+
+fn moons(n: usize, seed: u64) -> WeightedSamples {
+    Target::TwoMoons
+        .samples(n, &mut rng_from_seed(seed))
+        .unwrap()
+}
+
+#[test]
+fn save_load_round_trip_is_exact() {
+    let maf = small_cfg(3).fit(&moons(500, 1), None, 2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m");
+    maf.save(&path).unwrap();
+    let back = Maf::load(&path).unwrap();
+    assert_eq!(back.latent().params(), maf.latent().params());
+    assert_eq!(back.latent().orders(), maf.latent().orders());
+    assert_eq!(back.latent().history(), maf.latent().history());
+    assert_eq!(back.names(), maf.names());
+    assert_eq!(back.bounds(), maf.bounds());
+    let x = maf.sample_seeded(200, 3).unwrap();
+    let (a, b) = (maf.log_prob(&x).unwrap(), back.log_prob(&x).unwrap());
+    assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+    assert_eq!(
+        back.sample_seeded(50, 4).unwrap(),
+        maf.sample_seeded(50, 4).unwrap()
+    );
+}
+
+#[test]
+fn loading_a_bad_model_gives_a_model_error() {
+    let maf = small_cfg(1).fit(&moons(300, 1), None, 2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good");
+    maf.save(&good).unwrap();
+    let yaml = std::fs::read_to_string(good.join("model.yaml")).unwrap();
+    let variant = |name: &str, from: &str, to: &str| {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::copy(
+            good.join("weights.safetensors"),
+            p.join("weights.safetensors"),
+        )
+        .unwrap();
+        assert!(yaml.contains(from), "model.yaml lacks `{from}`:\n{yaml}");
+        std::fs::write(p.join("model.yaml"), yaml.replacen(from, to, 1)).unwrap();
+        Maf::load(&p)
+    };
+    let expect = |r: margflow::Result<Maf>, what: &str| match r {
+        Err(Error::Model { reason, .. }) => {
+            assert!(reason.contains(what), "`{reason}` should mention `{what}`")
+        }
+        other => panic!("expected a model error about {what}, got {other:?}"),
+    };
+    expect(variant("kind", "kind: maf", "kind: kde"), "expected `maf`");
+    expect(
+        variant("version", "format_version: 1", "format_version: 99"),
+        "version 99",
+    );
+    // A wider first hidden layer than the stored weights.
+    expect(variant("shape", "- 16\n", "- 17\n"), "shape");
+    assert!(matches!(
+        Maf::load(&dir.path().join("absent")),
+        Err(Error::Io { .. })
+    ));
+}
+
+#[test]
+fn same_seed_same_bits_and_different_seed_differs() {
+    let s = moons(400, 5);
+    let cfg = small_cfg(4);
+    let (a, b, c) = (
+        cfg.fit(&s, None, 9).unwrap(),
+        cfg.fit(&s, None, 9).unwrap(),
+        cfg.fit(&s, None, 10).unwrap(),
+    );
+    let x = s.values().clone();
+    let (la, lb, lc) = (
+        a.log_prob(&x).unwrap(),
+        b.log_prob(&x).unwrap(),
+        c.log_prob(&x).unwrap(),
+    );
+    assert!(la.iter().zip(&lb).all(|(p, q)| p.to_bits() == q.to_bits()));
+    assert!(la.iter().zip(&lc).any(|(p, q)| p != q));
+    assert_eq!(a.latent().params(), b.latent().params());
+}
+
+#[test]
+fn bad_input_gives_typed_errors() {
+    let cfg = small_cfg(1);
+    let names = vec!["a".to_string(), "b".to_string()];
+    let m = |v: Vec<f64>| Matrix::new(v.len() / 2, 2, v).unwrap();
+    // NaN / infinite values.
+    assert!(matches!(
+        WeightedSamples::unweighted(m(vec![0.0, 1.0, f64::NAN, 2.0, 1.0, 0.5]), names.clone()),
+        Err(Error::NonFinite { .. })
+    ));
+    // Negative and all-zero weights.
+    let x = m(vec![0.0, 1.0, 0.3, 2.0, 1.0, 0.5, 0.7, 0.1]);
+    for w in [vec![1.0, -1.0, 1.0, 1.0], vec![0.0; 4]] {
+        assert!(matches!(
+            WeightedSamples::new(x.clone(), w, names.clone()),
+            Err(Error::InvalidArgument { arg, .. }) if arg == "weights"
+        ));
+    }
+    // A constant column.
+    let s = WeightedSamples::unweighted(
+        m(vec![0.0, 1.0, 0.3, 1.0, 1.0, 1.0, 0.7, 1.0, 0.2, 1.0]),
+        names.clone(),
+    )
+    .unwrap();
+    match cfg.fit(&s, None, 0) {
+        Err(Error::InvalidArgument { reason, .. }) => assert!(reason.contains("constant")),
+        other => panic!("{other:?}"),
+    }
+    // Fewer samples than dimensions.
+    let s = WeightedSamples::unweighted(m(vec![0.0, 1.0, 0.3, 2.0]), names.clone()).unwrap();
+    assert!(matches!(
+        cfg.fit(&s, None, 0),
+        Err(Error::InvalidArgument { .. })
+    ));
+    // Bounds with lo >= hi, of the wrong dimension, or not containing the samples.
+    assert!(Bounds::new(vec![0.0, 1.0], vec![1.0, 1.0]).is_err());
+    let s = moons(200, 1);
+    let b3 = Bounds::cube(3, -5.0, 5.0).unwrap();
+    assert!(matches!(
+        cfg.fit(&s, Some(&b3), 0),
+        Err(Error::DimensionMismatch { .. })
+    ));
+    let tight = Bounds::cube(2, -0.1, 0.1).unwrap();
+    assert!(
+        matches!(cfg.fit(&s, Some(&tight), 0), Err(Error::InvalidArgument { arg, .. }) if arg == "bounds")
+    );
+    // Mismatched dimensions and NaN at log_prob; points outside the box give −∞.
+    let maf = cfg.fit(&s, None, 0).unwrap();
+    assert!(matches!(
+        maf.log_prob(&Matrix::zeros(3, 3)),
+        Err(Error::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        maf.log_prob(&m(vec![f64::NAN, 0.0])),
+        Err(Error::NonFinite { .. })
+    ));
+    assert_eq!(
+        maf.log_prob(&m(vec![1e6, 0.0])).unwrap()[0],
+        f64::NEG_INFINITY
+    );
+    // Unit-cube points outside [0, 1] or of the wrong length.
+    let mut th = [0.0; 2];
+    assert!(maf.from_unit_cube(&[0.5, 1.5], &mut th).is_err());
+    assert!(maf.from_unit_cube(&[0.5], &mut th).is_err());
+    // Too few samples for a validation split.
+    let s = WeightedSamples::unweighted(m(vec![0.0, 1.0, 0.3, 2.0, 1.0, 0.5]), names).unwrap();
+    assert!(matches!(
+        cfg.fit(&s, None, 0),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+/// An importance-weighted set and its resampled equal-weight equivalent give the same fit
+/// within noise: both KL(p‖q) to the 2-D Gaussian are small and agree.
+#[test]
+fn weighted_and_resampled_sets_give_the_same_fit() {
+    let t = Target::Gaussian2d;
+    let mut rng = rng_from_seed(31);
+    let ws = t.importance_samples(6000, &mut rng).unwrap();
+    // Multinomial resampling by weight, to the Kish size.
+    let w = ws.normalised_weights();
+    let cum: Vec<f64> = w
+        .iter()
+        .scan(0.0, |a, v| {
+            *a += v;
+            Some(*a)
+        })
+        .collect();
+    let n = ws.ess() as usize;
+    let rows: Vec<usize> = (0..n)
+        .map(|_| {
+            let u: f64 = rng.random();
+            cum.partition_point(|c| *c < u).min(w.len() - 1)
+        })
+        .collect();
+    let rs =
+        WeightedSamples::unweighted(ws.values().select_rows(&rows), ws.names().to_vec()).unwrap();
+    let cfg = MafConfig::builder()
+        .n_mades(4)
+        .hidden(vec![32, 32])
+        .max_epochs(40)
+        .progress(false)
+        .build()
+        .unwrap();
+    let b = Bounds::cube(2, -15.0, 15.0).unwrap();
+    let kw = t
+        .kl_to(&cfg.fit(&ws, Some(&b), 1).unwrap(), 20_000, 5)
+        .unwrap();
+    let kr = t
+        .kl_to(&cfg.fit(&rs, Some(&b), 1).unwrap(), 20_000, 5)
+        .unwrap();
+    println!("KL weighted {kw:.5}, resampled {kr:.5} (n = {n})");
+    assert!(kw < 0.01 && kr < 0.01, "KL weighted {kw}, resampled {kr}");
+    assert!((kw - kr).abs() < 0.005, "KL weighted {kw}, resampled {kr}");
+}
+
+/// Midpoint quadrature of `exp(log_prob)` over the box of a trained flow: (mass, entropy).
+fn quadrature(maf: &Maf, n: usize) -> (f64, f64) {
+    let b = maf.bounds();
+    let d = b.dim();
+    let h: Vec<f64> = (0..d).map(|j| (b.hi()[j] - b.lo()[j]) / n as f64).collect();
+    let total = n.pow(d as u32);
+    let mut pts = Vec::with_capacity(total * d);
+    for k in 0..total {
+        let mut r = k;
+        for j in 0..d {
+            pts.push(b.lo()[j] + ((r % n) as f64 + 0.5) * h[j]);
+            r /= n;
+        }
+    }
+    let lp = maf.log_prob(&Matrix::new(total, d, pts).unwrap()).unwrap();
+    let cell: f64 = h.iter().product();
+    let mass = lp.iter().map(|l| l.exp()).sum::<f64>() * cell;
+    let neg_entropy = lp
+        .iter()
+        .filter(|l| l.is_finite())
+        .map(|l| l.exp() * l)
+        .sum::<f64>()
+        * cell;
+    (mass, -neg_entropy)
+}
+
+/// A trained 1-D and 2-D MAF integrate to 1 over their box, and the mean of −log_prob at their
+/// own samples (drawn directly and through the unit cube) matches the quadrature entropy.
+#[test]
+fn trained_flows_are_normalised_and_their_samples_match_log_prob() {
+    let mut rng = rng_from_seed(3);
+    let x1: Vec<f64> = (0..1500)
+        .map(|_| if rng.random::<bool>() { -1.0 } else { 1.5 } + 0.4 * rng.sample::<f64, _>(rand_distr::StandardNormal))
+        .collect();
+    let s1 =
+        WeightedSamples::unweighted(Matrix::new(1500, 1, x1).unwrap(), vec!["x".into()]).unwrap();
+    let s2 = moons(1500, 4);
+    for (s, grid) in [(s1, 20_000usize), (s2, 400)] {
+        let maf = small_cfg(15).fit(&s, None, 7).unwrap();
+        let (mass, entropy) = quadrature(&maf, grid);
+        assert!((mass - 1.0).abs() < 2e-3, "d = {}: mass {mass}", s.dim());
+        let check = |x: Matrix, how: &str| {
+            let lp = maf.log_prob(&x).unwrap();
+            let n = lp.len() as f64;
+            let mean = -lp.iter().sum::<f64>() / n;
+            let sd = (lp.iter().map(|l| (l + mean).powi(2)).sum::<f64>() / n).sqrt();
+            assert!(
+                (mean - entropy).abs() < 4.0 * sd / n.sqrt() + 2e-3,
+                "d = {} {how}: sample entropy {mean} vs quadrature {entropy} (sd {sd})",
+                s.dim()
+            );
+        };
+        check(maf.sample_seeded(20_000, 8).unwrap(), "samples");
+        let mut r = rng_from_seed(9);
+        let u = Matrix::new(
+            20_000,
+            s.dim(),
+            (0..20_000 * s.dim()).map(|_| r.random()).collect(),
+        )
+        .unwrap();
+        check(maf.from_unit_cube_batch(&u).unwrap(), "unit cube");
+    }
+}
+
+/// The candle backend trains the same model as the native one: same initial weights, same
+/// batches, same Adam; they differ only by f32 rounding, so short runs end close together.
+#[test]
+fn candle_and_native_backends_train_the_same_model() {
+    use margflow::flow::Backend;
+    let s = moons(600, 12);
+    let fit = |backend| {
+        MafConfig::builder()
+            .n_mades(2)
+            .hidden(vec![12, 12])
+            .max_epochs(3)
+            .backend(backend)
+            .progress(false)
+            .build()
+            .unwrap()
+            .fit(&s, None, 5)
+            .unwrap()
+    };
+    let (nat, can) = (fit(Backend::Native), fit(Backend::Candle));
+    let (hn, hc) = (nat.latent().history(), can.latent().history());
+    assert_eq!(hn.epochs_run, 3);
+    assert_eq!(hc.epochs_run, 3);
+    for (a, b) in hn.val_loss.iter().zip(&hc.val_loss) {
+        assert!(
+            (a - b).abs() < 1e-3,
+            "validation loss native {a}, candle {b}"
+        );
+    }
+    let (pn, pc) = (nat.latent().params(), can.latent().params());
+    let worst = pn
+        .iter()
+        .zip(pc)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-3, "largest parameter difference {worst}");
+}
