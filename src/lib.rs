@@ -8,10 +8,12 @@
 //! likelihoods, and flows as nested-sampling priors. See `README.md` for a tour.
 
 pub mod cli;
+pub mod cluster;
 pub mod density;
 pub mod error;
 pub mod fit;
 pub mod flow;
+pub mod kde;
 pub mod matrix;
 pub mod model;
 pub mod nested;
@@ -30,3 +32,5 @@ pub use persist::Persist;
 pub use rng::{rng_from_seed, MfRng};
 pub use samples::{read_csv, write_csv, WeightedSamples};
 pub use transform::{Bounds, Gaussianiser, LatentDensity, Transformed};
+pub use kde::{Bandwidth, Kde, KdeConfig};
+pub use cluster::{ClusterConfig, ForCluster, Piecewise, PiecewiseConfig};

@@ -4,10 +4,12 @@ use std::path::Path;
 
 use rand::RngCore;
 
+use crate::cluster::{persist::component_kind, ClusterConfig, Piecewise, PiecewiseConfig};
 use crate::density::{Density, Sample, UnitCube};
 use crate::error::{Error, Result};
 use crate::fit::Fit;
 use crate::flow::{Maf, MafConfig};
+use crate::kde::{Kde, KdeConfig};
 use crate::matrix::Matrix;
 use crate::persist::{read_kind, Persist};
 use crate::samples::WeightedSamples;
@@ -18,13 +20,27 @@ use crate::transform::Bounds;
 pub enum EstimatorKind {
     /// Masked autoregressive flow.
     Maf,
+    /// Weighted Gaussian kernel density estimate.
+    Kde,
+    /// One flow per cluster (`piecewise-maf`), each with ⌊K/k⌋ + 1 MADEs.
+    PiecewiseMaf,
+    /// One KDE per cluster (`piecewise-kde`).
+    PiecewiseKde,
 }
 
 /// A fitted estimator of any kind.
+// A program holds one or two of these: boxing the larger variants would gain nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum AnyModel {
     /// A masked autoregressive flow.
     Maf(Maf),
+    /// A kernel density estimate.
+    Kde(Kde),
+    /// A mixture of per-cluster flows.
+    PiecewiseMaf(Piecewise<Maf>),
+    /// A mixture of per-cluster KDEs.
+    PiecewiseKde(Piecewise<Kde>),
 }
 
 /// Calls `$body` with `$m` bound to the inner model, whatever its kind.
@@ -32,6 +48,9 @@ macro_rules! dispatch {
     ($self:expr, $m:ident => $body:expr) => {
         match $self {
             AnyModel::Maf($m) => $body,
+            AnyModel::Kde($m) => $body,
+            AnyModel::PiecewiseMaf($m) => $body,
+            AnyModel::PiecewiseKde($m) => $body,
         }
     };
 }
@@ -42,11 +61,22 @@ impl AnyModel {
         let kind = read_kind(dir)?;
         match kind.as_str() {
             k if k == Maf::KIND => Ok(AnyModel::Maf(Maf::load(dir)?)),
+            k if k == Kde::KIND => Ok(AnyModel::Kde(Kde::load(dir)?)),
+            k if k == Piecewise::<Kde>::KIND => match component_kind(dir)?.as_str() {
+                c if c == Maf::KIND => Ok(AnyModel::PiecewiseMaf(Piecewise::load(dir)?)),
+                c if c == Kde::KIND => Ok(AnyModel::PiecewiseKde(Piecewise::load(dir)?)),
+                other => Err(Error::model(
+                    dir,
+                    format!("piecewise model with `{other}` components; this margflow reads `maf` and `kde` components"),
+                )),
+            },
             other => Err(Error::model(
                 dir,
                 format!(
-                    "unknown estimator kind `{other}`; this margflow reads: {}",
-                    Maf::KIND
+                    "unknown estimator kind `{other}`; this margflow reads: {}, {}, {}",
+                    Maf::KIND,
+                    Kde::KIND,
+                    Piecewise::<Kde>::KIND
                 ),
             )),
         }
@@ -92,8 +122,24 @@ impl UnitCube for AnyModel {
 /// Options for [`fit_any`] that are shared by the estimators.
 #[derive(Debug, Clone)]
 pub struct FitOptions {
-    /// Configuration of the flow (also used by each component of a piecewise flow).
+    /// Configuration of the flow (also used by each component of a piecewise flow, with
+    /// ⌊K/k⌋ + 1 MADEs, see [`crate::ForCluster`]).
     pub maf: MafConfig,
+    /// Configuration of the KDE (bandwidth rule), also for each piecewise component.
+    pub kde: KdeConfig,
+    /// Clustering of the piecewise estimators (automatic or fixed `k`, minimum size).
+    pub clusters: ClusterConfig,
+}
+
+impl FitOptions {
+    /// The given flow configuration with the default KDE and clustering.
+    pub fn new(maf: MafConfig) -> Self {
+        Self {
+            maf,
+            kde: KdeConfig::default(),
+            clusters: ClusterConfig::default(),
+        }
+    }
 }
 
 /// Fits an estimator of the given kind and returns it as an [`AnyModel`].
@@ -106,5 +152,77 @@ pub fn fit_any(
 ) -> Result<AnyModel> {
     Ok(match kind {
         EstimatorKind::Maf => AnyModel::Maf(options.maf.fit(samples, bounds, seed)?),
+        EstimatorKind::Kde => AnyModel::Kde(options.kde.fit(samples, bounds, seed)?),
+        EstimatorKind::PiecewiseMaf => AnyModel::PiecewiseMaf(
+            PiecewiseConfig::new(options.maf.clone())
+                .clusters(options.clusters.clone())
+                .fit(samples, bounds, seed)?,
+        ),
+        EstimatorKind::PiecewiseKde => AnyModel::PiecewiseKde(
+            PiecewiseConfig::new(options.kde)
+                .clusters(options.clusters.clone())
+                .fit(samples, bounds, seed)?,
+        ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_bands() -> WeightedSamples {
+        // Column b lies in two bands, [2, 4] and [8, 10]: two clusters.
+        let x: Vec<f64> = (0..400)
+            .map(|i| {
+                let t = i as f64 * 0.37;
+                if i % 2 == 0 {
+                    t.sin()
+                } else {
+                    (i % 4) as f64 * 3.0 + t.cos()
+                }
+            })
+            .collect();
+        WeightedSamples::unweighted(
+            Matrix::new(200, 2, x).unwrap(),
+            vec!["a".into(), "b".into()],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn kde_and_piecewise_kde_fit_save_and_load_by_kind() {
+        let s = two_bands();
+        let probe = Matrix::from_rows(&[[0.1, 3.0], [0.3, 9.0]]).unwrap();
+        let mut options = FitOptions::new(MafConfig::default());
+        options.clusters = ClusterConfig::new()
+            .k_max(4)
+            .unwrap()
+            .min_cluster_size(20.0)
+            .unwrap();
+        for kind in [EstimatorKind::Kde, EstimatorKind::PiecewiseKde] {
+            let model = fit_any(kind, &options, &s, None, 3).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            model.save(dir.path()).unwrap();
+            let loaded = AnyModel::load(dir.path()).unwrap();
+            assert_eq!(
+                std::mem::discriminant(&model),
+                std::mem::discriminant(&loaded),
+                "{kind:?}"
+            );
+            assert_eq!(loaded.names(), ["a", "b"]);
+            let lp = loaded.log_prob(&probe).unwrap();
+            assert!(lp.iter().all(|v| v.is_finite()), "{kind:?}: {lp:?}");
+            assert_eq!(lp, model.log_prob(&probe).unwrap());
+        }
+    }
+
+    #[test]
+    fn piecewise_flows_use_fewer_mades_per_cluster() {
+        use crate::cluster::ForCluster;
+        let cfg = MafConfig::default();
+        assert_eq!(cfg.for_cluster(1).n_mades, 7);
+        assert_eq!(cfg.for_cluster(2).n_mades, 4);
+        assert_eq!(cfg.for_cluster(8).n_mades, 1);
+        assert!(!cfg.for_cluster(8).progress);
+    }
 }

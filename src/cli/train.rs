@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cluster::ClusterConfig;
 use crate::error::Result;
 use crate::flow::MafConfig;
+use crate::kde::{Bandwidth, KdeConfig};
 use crate::model::{fit_any, EstimatorKind, FitOptions};
 use crate::transform::Bounds;
 
@@ -49,9 +51,30 @@ pub struct TrainArgs {
     /// Early-stopping patience, in epochs.
     #[arg(long)]
     pub patience: Option<usize>,
+    /// KDE bandwidth: `scott`, `silverman`, `cv` (held-out likelihood) or a positive factor (kde, piecewise-kde).
+    #[arg(long, default_value = "scott")]
+    pub bandwidth: String,
+    /// Fixed number of clusters (piecewise estimators; default: chosen by silhouette).
+    #[arg(long, conflicts_with = "k_max")]
+    pub k: Option<usize>,
+    /// Largest number of clusters tried when k is chosen by silhouette (at least 2).
+    #[arg(long, default_value_t = 20)]
+    pub k_max: usize,
+    /// Minimum cluster size, in Kish effective samples (lowers the chosen k).
+    #[arg(long, default_value_t = 50.0)]
+    pub min_cluster_size: f64,
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// The clustering of the piecewise estimators from the flags.
+fn cluster_config(args: &TrainArgs) -> Result<ClusterConfig> {
+    let c = ClusterConfig::new().min_cluster_size(args.min_cluster_size)?;
+    match args.k {
+        Some(k) => c.k(k),
+        None => c.k_max(args.k_max),
+    }
 }
 
 /// Runs `margflow train`.
@@ -75,7 +98,11 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     if let Some(p) = args.patience {
         b = b.patience(p);
     }
-    let options = FitOptions { maf: b.build()? };
+    let options = FitOptions {
+        maf: b.build()?,
+        kde: KdeConfig::new().bandwidth(args.bandwidth.parse::<Bandwidth>()?)?,
+        clusters: cluster_config(args)?,
+    };
     let model = fit_any(
         args.estimator,
         &options,
