@@ -23,14 +23,14 @@ pub mod samples;
 pub mod targets;
 pub mod transform;
 
+pub use cluster::{ClusterConfig, ForCluster, Piecewise, PiecewiseConfig};
 pub use density::{log_like, Density, Estimator, Sample, UniformBox, UnitCube};
 pub use error::{Error, Result};
 pub use fit::Fit;
 pub use flow::{Maf, MafConfig, MafNet};
+pub use kde::{Bandwidth, Kde, KdeConfig};
 pub use matrix::Matrix;
 pub use persist::Persist;
 pub use rng::{rng_from_seed, MfRng};
 pub use samples::{read_csv, write_csv, WeightedSamples};
 pub use transform::{Bounds, Gaussianiser, LatentDensity, Transformed};
-pub use kde::{Bandwidth, Kde, KdeConfig};
-pub use cluster::{ClusterConfig, ForCluster, Piecewise, PiecewiseConfig};

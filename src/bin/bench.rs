@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use margflow::density::{Density, Sample};
-use margflow::fit::Fit;
 use margflow::flow::MafConfig;
+use margflow::model::{fit_any, AnyModel, EstimatorKind, FitOptions};
 use margflow::rng::{child_seed, rng_from_seed};
 use margflow::targets::Target;
 use margflow::{Bounds, WeightedSamples};
@@ -28,13 +28,29 @@ struct Args {
     /// Only these targets (gaussian2d, gaussian5d_box, circle, two_moons).
     #[arg(long, value_delimiter = ',')]
     targets: Option<Vec<String>>,
-    /// Only these estimators (maf).
+    /// Only these estimators (maf, kde, piecewise-maf, piecewise-kde).
     #[arg(long, value_delimiter = ',')]
     estimators: Option<Vec<String>>,
     /// Fit on the default Kish-widened sample range instead of the benchmark box.
     #[arg(long)]
     default_bounds: bool,
 }
+
+/// The estimators benchmarked: table name, `--estimators` key, kind (all with defaults).
+const ESTIMATORS: [(&str, &str, EstimatorKind); 4] = [
+    ("MAF", "maf", EstimatorKind::Maf),
+    ("KDE", "kde", EstimatorKind::Kde),
+    (
+        "piecewise MAF",
+        "piecewise-maf",
+        EstimatorKind::PiecewiseMaf,
+    ),
+    (
+        "piecewise KDE",
+        "piecewise-kde",
+        EstimatorKind::PiecewiseKde,
+    ),
+];
 
 /// CPU seconds (user + system, every thread) used by this process so far.
 fn cpu_seconds() -> f64 {
@@ -82,10 +98,10 @@ fn benchmark_box(target: Target) -> Bounds {
     })
 }
 
-fn bench<C: Fit>(
+fn bench(
     estimator: &'static str,
-    config: &C,
-    epochs: impl Fn(&C::Model) -> String,
+    kind: EstimatorKind,
+    options: &FitOptions,
     target: Target,
     weighting: &'static str,
     train: &WeightedSamples,
@@ -93,7 +109,7 @@ fn bench<C: Fit>(
     seed: u64,
 ) -> margflow::Result<Row> {
     let (c0, w0) = (cpu_seconds(), Instant::now());
-    let model = config.fit(train, bounds, seed)?;
+    let model = fit_any(kind, options, train, bounds, seed)?;
     let (cpu_s, wall_s) = (cpu_seconds() - c0, w0.elapsed().as_secs_f64());
     let mut rng = rng_from_seed(child_seed(seed, 99));
     let held_out = target.sample(10_000, &mut rng);
@@ -120,7 +136,7 @@ fn bench<C: Fit>(
         estimator,
         cpu_s,
         wall_s,
-        epochs: epochs(&model),
+        epochs: describe(&model),
         mean_log_q,
         kl,
         n_outside,
@@ -129,12 +145,30 @@ fn bench<C: Fit>(
     })
 }
 
+/// Epochs for a flow, clusters (and epochs per component) for a piecewise estimator.
+fn describe(model: &AnyModel) -> String {
+    let epochs = |m: &margflow::Maf| m.latent().history().epochs_run;
+    match model {
+        AnyModel::Maf(m) => epochs(m).to_string(),
+        AnyModel::Kde(_) => "–".into(),
+        AnyModel::PiecewiseMaf(p) => {
+            let e: Vec<String> = p
+                .components()
+                .iter()
+                .map(|m| epochs(m).to_string())
+                .collect();
+            format!("k={}: {}", p.n_components(), e.join("/"))
+        }
+        AnyModel::PiecewiseKde(p) => format!("k={}", p.n_components()),
+    }
+}
+
 fn main() -> margflow::Result<()> {
     let args = Args::parse();
     let wanted = |list: &Option<Vec<String>>, name: &str| {
         list.as_ref().is_none_or(|l| l.iter().any(|x| x == name))
     };
-    let maf = MafConfig::builder().progress(false).build()?;
+    let options = FitOptions::new(MafConfig::builder().progress(false).build()?);
     println!("| target | weights | estimator | train CPU s | train wall s | epochs | held-out mean log q | KL(true‖q) | sample 10k ms | log_prob 10k ms |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (t_i, target) in Target::ALL.into_iter().enumerate() {
@@ -151,17 +185,19 @@ fn main() -> margflow::Result<()> {
             };
             let bounds = (!args.default_bounds).then(|| benchmark_box(target));
             let mut rows = Vec::new();
-            if wanted(&args.estimators, "maf") {
-                rows.push(bench(
-                    "MAF",
-                    &maf,
-                    |m| m.latent().history().epochs_run.to_string(),
-                    target,
-                    weighting,
-                    &train,
-                    bounds.as_ref(),
-                    seed,
-                )?);
+            for (name, key, kind) in ESTIMATORS {
+                if wanted(&args.estimators, key) {
+                    rows.push(bench(
+                        name,
+                        kind,
+                        &options,
+                        target,
+                        weighting,
+                        &train,
+                        bounds.as_ref(),
+                        seed,
+                    )?);
+                }
             }
             for r in rows {
                 let outside = if r.n_outside > 0 {
