@@ -15,6 +15,7 @@ pub mod matrix;
 pub mod persist;
 pub mod rng;
 pub mod samples;
+pub mod stats;
 pub mod transform;
 
 pub use density::{log_like, Density, Estimator, Sample, UniformBox, UnitCube};
@@ -23,5 +24,5 @@ pub use fit::Fit;
 pub use matrix::Matrix;
 pub use persist::Persist;
 pub use rng::{rng_from_seed, MfRng};
-pub use samples::{read_csv, write_csv, WeightedSamples};
+pub use samples::{read_chain, read_csv, write_csv, WeightedSamples};
 pub use transform::{Bounds, Gaussianiser, LatentDensity, Transformed};
