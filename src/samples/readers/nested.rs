@@ -189,10 +189,9 @@ pub fn nested_log_weights(log_l: &[f64], birth: &[f64]) -> Vec<f64> {
     let mut log_x_prev = 0.0f64;
     let mut out = Vec::with_capacity(log_l.len());
     for (i, &l) in log_l.iter().enumerate() {
-        // Points born below L_i, minus those that died before it: the live points at death i.
+        // Points born below L_i, minus the i that died before it: the live points at death i.
         let born = births.partition_point(|b| *b < l);
-        let died = log_l[..i].partition_point(|x| *x < l);
-        let n = (born.saturating_sub(died)).max(1) as f64;
+        let n = (born.saturating_sub(i)).max(1) as f64;
         let log_x = log_x_prev + (n / (n + 1.0)).ln();
         // log(X_{i−1} − X_i) = log X_{i−1} + log(1 − X_i/X_{i−1}) = log X_{i−1} − log(n + 1).
         out.push(l + log_x_prev - (n + 1.0).ln());
