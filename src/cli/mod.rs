@@ -1,1 +1,2 @@
 //! The `margflow` command-line program: one file per subcommand.
+pub mod stats;

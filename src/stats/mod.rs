@@ -10,6 +10,7 @@
 
 pub mod cosmology;
 pub mod divergence;
+pub mod estimators;
 pub mod evidence;
 pub mod joint;
 pub mod spread;
