@@ -13,6 +13,7 @@ pub mod error;
 pub mod fit;
 pub mod matrix;
 pub mod persist;
+pub mod plot;
 pub mod rng;
 pub mod samples;
 pub mod stats;
