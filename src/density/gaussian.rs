@@ -86,7 +86,7 @@ impl Gaussian {
 
     /// Zero mean and the AR(1) covariance `Σ_ab = σ² ρ^|a−b|` (needs `|ρ| < 1`, `σ > 0`).
     pub fn ar1(d: usize, rho: f64, sigma: f64) -> Result<Self> {
-        if !(rho.abs() < 1.0) {
+        if rho.is_nan() || rho.abs() >= 1.0 {
             return Err(Error::invalid(
                 "rho",
                 format!("ρ = {rho}; AR(1) needs |ρ| < 1"),
@@ -145,9 +145,9 @@ impl Gaussian {
     /// `x = μ + L z` for one standard-normal vector `z`.
     fn push(&self, z: &[f64], x: &mut [f64]) {
         let d = self.dim();
-        for a in 0..d {
+        for (a, xa) in x.iter_mut().enumerate().take(d) {
             let row = self.chol.row(a);
-            x[a] = self.mean[a] + (0..=a).map(|b| row[b] * z[b]).sum::<f64>();
+            *xa = self.mean[a] + (0..=a).map(|b| row[b] * z[b]).sum::<f64>();
         }
     }
 }
@@ -161,7 +161,7 @@ fn cholesky(a: &Matrix) -> Result<Matrix> {
             let s: f64 = (0..j).map(|k| l.get(i, k) * l.get(j, k)).sum();
             if i == j {
                 let p = a.get(i, i) - s;
-                if !(p > 0.0) {
+                if p.is_nan() || p <= 0.0 {
                     return Err(Error::invalid(
                         "cov",
                         format!("not positive definite (pivot {i} is {p}); check for duplicated or constant parameters"),

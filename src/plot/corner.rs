@@ -92,7 +92,7 @@ pub fn corner_plot(
                 hi = hi.max(v);
             }
         }
-        if !(hi > lo) {
+        if hi <= lo {
             return Err(Error::invalid(
                 "samples",
                 format!(

@@ -17,14 +17,14 @@ pub fn weighted_histogram(
     if bins == 0 {
         return Err(Error::invalid("bins", "need at least one bin"));
     }
-    if !(lo < hi) {
+    if lo.is_nan() || hi.is_nan() || lo >= hi {
         return Err(Error::invalid("range", format!("[{lo}, {hi}] is empty")));
     }
     if values.len() != weights.len() {
         return Err(Error::dims("weights", values.len(), weights.len()));
     }
     let total: f64 = weights.iter().sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return Err(Error::invalid("weights", "the total weight is zero"));
     }
     let width = (hi - lo) / bins as f64;
