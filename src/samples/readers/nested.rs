@@ -19,11 +19,10 @@ use crate::error::{Error, Result};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 
-fn names_for(
-    root: &Path,
-    d: usize,
-    file: &Path,
-) -> Result<(Vec<String>, Option<Vec<String>>, Vec<bool>)> {
+/// Names, optional labels and derived flags.
+type Names = (Vec<String>, Option<Vec<String>>, Vec<bool>);
+
+fn names_for(root: &Path, d: usize, file: &Path) -> Result<Names> {
     let pn_path = PathBuf::from(format!("{}.paramnames", root.display()));
     if !pn_path.is_file() {
         return Ok((WeightedSamples::default_names(d), None, vec![false; d]));
