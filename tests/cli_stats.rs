@@ -96,3 +96,45 @@ fn stats_on_a_csv_against_a_box_matches_the_closed_form() {
     ])
     .is_err());
 }
+
+#[test]
+fn stats_on_real_getdist_chains_with_a_prior_chain() {
+    let Some(dir) = margflow::stats::cosmology::chains_dir() else {
+        println!("SKIPPED: cosmology chains not found (set MARGFLOW_CHAINS or provide ../shared/data/cosmology_chains)");
+        return;
+    };
+    let post = dir.join("DES");
+    let prior = dir.join("prior");
+    let a = args(&[
+        "--posterior",
+        post.to_str().unwrap(),
+        "--prior",
+        prior.to_str().unwrap(),
+        "--params",
+        "omegabh2,omegach2,theta,tau,logA,ns",
+        "--n-estimators",
+        "1",
+        "--bootstrap",
+        "50",
+    ]);
+    let (s, params) = compute(&a).unwrap();
+    assert_eq!(params.len(), 6);
+    // The prior box comes from prior.ranges; DES Y1 gains several nats over the prior.
+    let c = s.combined;
+    assert!(c.kl > 3.0 && c.kl < 12.0 && c.n_nonfinite == 0, "{c:?}");
+    // Without --params: the six sampled parameters only (derived ones are marked `*`).
+    let a = args(&[
+        "--posterior",
+        post.to_str().unwrap(),
+        "--prior",
+        prior.to_str().unwrap(),
+        "--n-estimators",
+        "1",
+        "--bootstrap",
+        "10",
+    ]);
+    assert_eq!(
+        compute(&a).unwrap().1,
+        ["omegabh2", "omegach2", "theta", "tau", "logA", "ns"]
+    );
+}

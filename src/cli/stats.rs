@@ -173,7 +173,13 @@ pub fn compute(args: &StatsArgs) -> Result<(SpreadStats, Vec<String>)> {
         (Some(b), _) => (b.clone(), None),
         (None, Some(pc)) => {
             let ps = pick(pc, &params)?;
-            let b = pc.bounds(&params).or_else(|| post_chain.bounds(&params));
+            // Hard prior limits from a `.ranges` file, opened by a hair: samplers write points
+            // exactly on a limit, and the Gaussianising map needs them strictly inside.
+            let b = pc
+                .bounds(&params)
+                .or_else(|| post_chain.bounds(&params))
+                .map(|b| widen(&b, 1e-9))
+                .transpose()?;
             let b = match b {
                 Some(b) => b,
                 None => union(&[&Bounds::from_samples(&ps)?, &Bounds::from_samples(&post)?])?,
@@ -204,6 +210,20 @@ pub fn compute(args: &StatsArgs) -> Result<(SpreadStats, Vec<String>)> {
         )?);
     }
     Ok((combine(per_seed), params))
+}
+
+/// `b` widened by `frac` of its width on each side.
+fn widen(b: &Bounds, frac: f64) -> Result<Bounds> {
+    let w: Vec<f64> = b
+        .lo()
+        .iter()
+        .zip(b.hi())
+        .map(|(l, h)| (h - l) * frac)
+        .collect();
+    Bounds::new(
+        b.lo().iter().zip(&w).map(|(l, w)| l - w).collect(),
+        b.hi().iter().zip(&w).map(|(h, w)| h + w).collect(),
+    )
 }
 
 /// The smallest box holding all the given boxes.

@@ -107,9 +107,12 @@ pub fn from_dataframe(
         });
     }
     let keep: Vec<usize> = (0..names.len()).filter(|j| Some(*j) != w_idx).collect();
-    let mut data = Vec::with_capacity(n * keep.len());
-    for i in 0..n {
-        data.extend(keep.iter().map(|&j| columns[j][i]));
+    let k = keep.len();
+    let mut data = vec![0.0; n * k];
+    for (c, &j) in keep.iter().enumerate() {
+        for (i, v) in columns[j].iter().enumerate() {
+            data[i * k + c] = *v;
+        }
     }
     let values = Matrix::new(n, keep.len(), data)?;
     WeightedSamples::new(
