@@ -1,2 +1,28 @@
 //! The `margflow` command-line program: one file per subcommand.
+//!
+//! Results go to stdout (CSV or JSON), progress bars and errors to stderr; a failure exits with
+//! a non-zero status and a message that names the argument at fault.
+
+pub mod demo;
+pub mod logprob;
+pub mod sample;
 pub mod stats;
+pub mod train;
+
+use std::path::Path;
+
+use crate::error::Result;
+use crate::samples::{read_csv, WeightedSamples};
+
+/// Reads weighted samples from a file (CSV with a header), keeping only `params` if given.
+pub fn read_samples(
+    path: &Path,
+    weights_column: Option<&str>,
+    params: Option<&[String]>,
+) -> Result<WeightedSamples> {
+    let samples = read_csv(path, weights_column)?;
+    match params {
+        Some(p) => samples.select(p),
+        None => Ok(samples),
+    }
+}

@@ -33,7 +33,7 @@ pub struct StatsArgs {
     /// Weight column of CSV / parquet / HDF5 input (default `weight` if present).
     #[arg(long)]
     pub weights_column: Option<String>,
-    /// Density estimator (see `stats::estimators::ESTIMATOR_NAMES`).
+    /// Density estimator: `maf`, `gaussian`, … (see `stats::estimators::estimator_names`).
     #[arg(long, default_value = "gaussian")]
     pub estimator: String,
     /// Seed of every random choice.

@@ -1,0 +1,98 @@
+//! `margflow train`: fit an estimator to weighted samples and save it.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::error::Result;
+use crate::flow::MafConfig;
+use crate::model::{fit_any, EstimatorKind, FitOptions};
+use crate::transform::Bounds;
+
+/// Fit a density estimator to the parameters of a samples file and save the model directory.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Samples: a CSV file with a header row (one column per parameter, optionally a weights column).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Directory to write the model to (model.yaml + weights.safetensors).
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Comma-separated parameters to keep (default: every column but the weights).
+    #[arg(long, value_delimiter = ',')]
+    pub params: Option<Vec<String>>,
+    /// Column holding the weights (default: `weight` or `weights` if present, else all 1).
+    #[arg(long)]
+    pub weights_column: Option<String>,
+    /// The box to Gaussianise in, `lo:hi,lo:hi,...` (default: the Kish-widened sample range).
+    /// Pass the true prior box when the model will be compared with the prior.
+    #[arg(long, allow_hyphen_values = true)]
+    pub bounds: Option<String>,
+    /// Which estimator to fit.
+    #[arg(long, value_enum, default_value = "maf")]
+    pub estimator: EstimatorKind,
+    /// Seed for every random choice (same seed, same model).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Number of MADEs in the flow.
+    #[arg(long, default_value_t = 6)]
+    pub n_mades: usize,
+    /// Hidden layer widths, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![50, 50])]
+    pub hidden: Vec<usize>,
+    /// Adam learning rate.
+    #[arg(long)]
+    pub learning_rate: Option<f64>,
+    /// Maximum number of training epochs.
+    #[arg(long)]
+    pub max_epochs: Option<usize>,
+    /// Early-stopping patience, in epochs.
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs `margflow train`.
+pub fn run(args: &TrainArgs) -> Result<()> {
+    let samples = super::read_samples(
+        &args.input,
+        args.weights_column.as_deref(),
+        args.params.as_deref(),
+    )?;
+    let bounds = args.bounds.as_deref().map(Bounds::parse).transpose()?;
+    let mut b = MafConfig::builder()
+        .n_mades(args.n_mades)
+        .hidden(args.hidden.clone())
+        .progress(!args.quiet);
+    if let Some(lr) = args.learning_rate {
+        b = b.learning_rate(lr);
+    }
+    if let Some(e) = args.max_epochs {
+        b = b.max_epochs(e);
+    }
+    if let Some(p) = args.patience {
+        b = b.patience(p);
+    }
+    let options = FitOptions { maf: b.build()? };
+    let model = fit_any(
+        args.estimator,
+        &options,
+        &samples,
+        bounds.as_ref(),
+        args.seed,
+    )?;
+    model.save(&args.output)?;
+    if !args.quiet {
+        eprintln!(
+            "trained {:?} on {} samples (Kish n_eff {:.0}) of [{}]; saved to {}",
+            args.estimator,
+            samples.len(),
+            samples.ess(),
+            samples.names().join(", "),
+            args.output.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! The MAF configuration: a builder with documented defaults that validates into typed errors.
+
+use candle_core::Device;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Hidden-layer activation of the MADEs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// `tanh` (the default, as in margarine).
+    #[default]
+    Tanh,
+    /// `max(0, x)`.
+    Relu,
+}
+
+/// Which implementation trains the flow. Both train the same model and give the same update
+/// to rounding (see the agreement tests); evaluation always uses the native kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Native on a CPU device, candle otherwise (the default).
+    #[default]
+    Auto,
+    /// Hand-written `f32` forward and backward passes with `gemm` and Adam in plain Rust.
+    Native,
+    /// candle tensors with autograd on [`MafConfig::device`] (CPU, or CUDA with the `cuda`
+    /// feature): the reference implementation.
+    Candle,
+}
+
+/// Learning-rate schedule over the epochs.
+///
+/// `Cosine` multiplies the learning rate of epoch `e` by `½(1 + cos(π e / E))` with
+/// `E = max_epochs`, floored at 5 % of the base rate. Early stopping may end training before
+/// the schedule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// A constant learning rate.
+    Constant,
+    /// Cosine decay over `max_epochs` (the default).
+    #[default]
+    Cosine,
+}
+
+fn cpu() -> Device {
+    Device::Cpu
+}
+
+/// A validated MAF configuration. Build one with [`MafConfig::builder`]; [`MafConfig::default`]
+/// is the validated defaults.
+///
+/// ```
+/// use margflow::flow::{Activation, MafConfig};
+/// let cfg = MafConfig::builder().n_mades(4).hidden(vec![32, 32]).build().unwrap();
+/// assert_eq!(cfg.n_mades, 4);
+/// assert_eq!(cfg.activation, Activation::Tanh);
+/// assert!(MafConfig::builder().learning_rate(-1.0).build().is_err());
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MafConfig {
+    /// Number of MADEs `K` (default 6).
+    pub n_mades: usize,
+    /// Hidden layer widths (default `[50, 50]`).
+    pub hidden: Vec<usize>,
+    /// Hidden activation (default tanh).
+    pub activation: Activation,
+    /// Soft clamp `c` on the log-scales, `s = c·tanh(s̃/c)` (default 5: one MADE rescales by
+    /// at most `e^5 ≈ 150`; the chain by `e^{5K}`).
+    pub clamp: f64,
+    /// Adam learning rate (default `1e-3`).
+    pub learning_rate: f64,
+    /// Learning-rate schedule (default cosine decay).
+    pub schedule: Schedule,
+    /// Maximum number of epochs (default 100).
+    pub max_epochs: usize,
+    /// Mini-batch size (default 128).
+    pub batch_size: usize,
+    /// Fraction of the samples held out for validation and early stopping (default 0.1).
+    pub validation_fraction: f64,
+    /// Epochs without improvement of the validation loss before stopping (default 20).
+    pub patience: usize,
+    /// Show a progress bar on stderr (default true).
+    pub progress: bool,
+    /// Training implementation (default [`Backend::Auto`]).
+    pub backend: Backend,
+    /// Device for the candle backend (default CPU; not saved).
+    #[serde(skip, default = "cpu")]
+    pub device: Device,
+}
+
+impl Default for MafConfig {
+    fn default() -> Self {
+        Self {
+            n_mades: 6,
+            hidden: vec![50, 50],
+            activation: Activation::Tanh,
+            clamp: 5.0,
+            learning_rate: 1e-3,
+            schedule: Schedule::Cosine,
+            max_epochs: 100,
+            batch_size: 128,
+            validation_fraction: 0.1,
+            patience: 20,
+            progress: true,
+            backend: Backend::Auto,
+            device: Device::Cpu,
+        }
+    }
+}
+
+impl MafConfig {
+    /// A builder starting from the defaults.
+    pub fn builder() -> MafConfigBuilder {
+        MafConfigBuilder {
+            cfg: Self::default(),
+        }
+    }
+
+    /// Whether training runs on the native kernels.
+    pub fn uses_native(&self) -> bool {
+        match self.backend {
+            Backend::Native => true,
+            Backend::Candle => false,
+            Backend::Auto => matches!(self.device, Device::Cpu),
+        }
+    }
+
+    /// Checks every field; the error names the offending setter.
+    pub fn validate(&self) -> Result<()> {
+        if self.n_mades == 0 {
+            return Err(Error::invalid(
+                "n_mades",
+                "need at least one MADE (default 6)",
+            ));
+        }
+        if self.hidden.is_empty() || self.hidden.contains(&0) {
+            return Err(Error::invalid(
+                "hidden",
+                format!(
+                    "{:?}: need at least one hidden layer, each of width >= 1 (default [50, 50])",
+                    self.hidden
+                ),
+            ));
+        }
+        if !(self.clamp.is_finite() && self.clamp > 0.0) {
+            return Err(Error::invalid(
+                "clamp",
+                format!("{} must be finite and > 0 (default 5)", self.clamp),
+            ));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(Error::invalid(
+                "learning_rate",
+                format!(
+                    "{} must be finite and > 0 (default 1e-3)",
+                    self.learning_rate
+                ),
+            ));
+        }
+        if self.max_epochs == 0 {
+            return Err(Error::invalid("max_epochs", "must be >= 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::invalid("batch_size", "must be >= 1"));
+        }
+        if !(0.0..1.0).contains(&self.validation_fraction) {
+            return Err(Error::invalid(
+                "validation_fraction",
+                format!(
+                    "{} must lie in [0, 1) (default 0.1; 0 stops early on the training loss)",
+                    self.validation_fraction
+                ),
+            ));
+        }
+        if self.patience == 0 {
+            return Err(Error::invalid("patience", "must be >= 1 epoch"));
+        }
+        Ok(())
+    }
+}
+
+/// Builder for [`MafConfig`]; [`MafConfigBuilder::build`] validates.
+#[derive(Debug, Clone)]
+pub struct MafConfigBuilder {
+    cfg: MafConfig,
+}
+
+macro_rules! setter {
+    ($(#[$doc:meta] $name:ident: $t:ty),* $(,)?) => {
+        $(#[$doc] pub fn $name(mut self, v: $t) -> Self { self.cfg.$name = v; self })*
+    };
+}
+
+impl MafConfigBuilder {
+    setter! {
+        /// Number of MADEs.
+        n_mades: usize,
+        /// Hidden layer widths.
+        hidden: Vec<usize>,
+        /// Hidden activation.
+        activation: Activation,
+        /// Soft clamp on the log-scales.
+        clamp: f64,
+        /// Adam learning rate.
+        learning_rate: f64,
+        /// Learning-rate schedule.
+        schedule: Schedule,
+        /// Maximum number of epochs.
+        max_epochs: usize,
+        /// Mini-batch size.
+        batch_size: usize,
+        /// Validation fraction in `[0, 1)`.
+        validation_fraction: f64,
+        /// Early-stopping patience in epochs.
+        patience: usize,
+        /// Progress bar on stderr.
+        progress: bool,
+        /// Device for the candle backend.
+        device: Device,
+        /// Training implementation.
+        backend: Backend,
+    }
+
+    /// Validates and returns the configuration.
+    pub fn build(self) -> Result<MafConfig> {
+        self.cfg.validate()?;
+        Ok(self.cfg)
+    }
+}

@@ -1,0 +1,39 @@
+//! Fitting a MAF to weighted samples ([`crate::Fit`] for [`MafConfig`]).
+
+use super::config::MafConfig;
+use super::net::MafNet;
+use super::train::train;
+use super::Maf;
+use crate::error::Result;
+use crate::fit::{resolve_bounds, Fit};
+use crate::matrix::Matrix;
+use crate::rng::rng_from_seed;
+use crate::samples::WeightedSamples;
+use crate::transform::{Bounds, Gaussianiser, Transformed};
+
+impl Fit for MafConfig {
+    type Model = Maf;
+
+    /// Gaussianises the samples with the bounds (`None`: from the samples), initialises the
+    /// flow and trains it, all from `rng_from_seed(seed)`.
+    fn fit(&self, samples: &WeightedSamples, bounds: Option<&Bounds>, seed: u64) -> Result<Maf> {
+        self.validate()?;
+        let bounds = resolve_bounds(samples, bounds)?;
+        let d = samples.dim();
+        let g = Gaussianiser::new(bounds.clone());
+        let mut y = Matrix::zeros(samples.len(), d);
+        let mut w = samples.weights().to_vec();
+        for (i, r) in samples.values().rows().enumerate() {
+            // Only zero-weight rows can lie outside the resolved bounds: they are dropped.
+            if g.forward(r, y.row_mut(i)).is_none() {
+                y.row_mut(i).fill(0.0);
+                w[i] = 0.0;
+            }
+        }
+        let mut rng = rng_from_seed(seed);
+        let mut net = MafNet::untrained_from(d, self, &mut rng)?;
+        let (params, history) = train(net.layout(), net.params(), &y, &w, self, &mut rng)?;
+        net.set_params(params, history);
+        Transformed::new(net, bounds)?.with_names(samples.names().to_vec())
+    }
+}

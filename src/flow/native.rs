@@ -1,0 +1,450 @@
+//! The native MAF kernels: forward pass with a tape, hand-written backward pass, and the
+//! block-sequential inverse, over a flat parameter vector (see [`Layout`]).
+//!
+//! Matrix products go through `gemm` single-threaded (`Parallelism::None`: the target is CPU
+//! time, not wall time), everything else is fused loops. With a chain state `v` (natural
+//! variable order) and MADE `k` of order `π`:
+//!
+//! `x_p = v_{π(p)}`, `(μ_p, s̃_p) = MADE(x)_p`, `s_p = c·tanh(s̃_p/c)`,
+//! `z_p = (x_p − μ_p) e^{−s_p}`, `v'_{π(p)} = z_p`,
+//!
+//! and `log q(y) = Σ_i log φ(v_K,i) − Σ_k Σ_p s_{k,p}`. The backward pass is the chain rule of
+//! these lines, checked against candle's autograd in the tests of [`super::candle_net`].
+
+use gemm::Parallelism;
+
+use super::config::Activation;
+use super::made::Layout;
+use super::real::Real;
+use crate::transform::normal::HALF_LN_2PI;
+
+/// `dst[i·dst_rs + j] (+)= Σ_l lhs[i·lrs + l·lcs] · rhs[l·rrs + j·rcs]` for an `m × n` result
+/// with inner size `k`; `acc` adds to `dst` instead of overwriting it. Bounds are checked.
+#[allow(clippy::too_many_arguments)]
+fn matmul<T: Real>(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [T],
+    dst_rs: usize,
+    acc: bool,
+    lhs: &[T],
+    (lrs, lcs): (usize, usize),
+    rhs: &[T],
+    (rrs, rcs): (usize, usize),
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(
+        (m - 1) * dst_rs + n <= dst.len(),
+        "matmul dst out of bounds"
+    );
+    if k == 0 {
+        if !acc {
+            for i in 0..m {
+                dst[i * dst_rs..i * dst_rs + n].fill(T::ZERO);
+            }
+        }
+        return;
+    }
+    assert!(
+        (m - 1) * lrs + (k - 1) * lcs < lhs.len(),
+        "matmul lhs out of bounds"
+    );
+    assert!(
+        (k - 1) * rrs + (n - 1) * rcs < rhs.len(),
+        "matmul rhs out of bounds"
+    );
+    // SAFETY: the asserts above keep every index that gemm touches inside the slices, and
+    // `dst` does not alias `lhs` or `rhs` (it is borrowed mutably).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            dst_rs as isize,
+            acc,
+            lhs.as_ptr(),
+            lcs as isize,
+            lrs as isize,
+            rhs.as_ptr(),
+            rcs as isize,
+            rrs as isize,
+            T::ONE,
+            T::ONE,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+}
+
+fn activate<T: Real>(act: Activation, h: &mut [T]) {
+    match act {
+        Activation::Tanh => h.iter_mut().for_each(|v| *v = v.tanh()),
+        Activation::Relu => h.iter_mut().for_each(|v| {
+            if *v < T::ZERO {
+                *v = T::ZERO
+            }
+        }),
+    }
+}
+
+/// Multiplies `g` by the activation's derivative, written in terms of its output `h`.
+fn activate_backward<T: Real>(act: Activation, h: &[T], g: &mut [T]) {
+    match act {
+        Activation::Tanh => g.iter_mut().zip(h).for_each(|(g, &h)| *g *= T::ONE - h * h),
+        Activation::Relu => g.iter_mut().zip(h).for_each(|(g, &h)| {
+            if h <= T::ZERO {
+                *g = T::ZERO
+            }
+        }),
+    }
+}
+
+/// What the forward pass keeps for the backward pass, per MADE.
+#[derive(Debug, Default)]
+pub(crate) struct Tape<T> {
+    rows: usize,
+    /// Per MADE: inputs in position order (`B × d`).
+    xin: Vec<Vec<T>>,
+    /// Per MADE and hidden layer: activations (`B × n_l`).
+    hs: Vec<Vec<Vec<T>>>,
+    /// Per MADE: clamped log-scales `s` (`B × d`).
+    s: Vec<Vec<T>>,
+    /// Per MADE: outputs `z` in position order (`B × d`).
+    z: Vec<Vec<T>>,
+    /// The final state `v_K` (natural order).
+    v: Vec<T>,
+    /// Scratch: the raw output layer (`B × 2d`).
+    out: Vec<T>,
+}
+
+impl<T: Real> Tape<T> {
+    fn prepare(&mut self, lay: &Layout, rows: usize, slots: usize) {
+        let d = lay.arch.dim;
+        let resize = |v: &mut Vec<T>, n: usize| {
+            v.clear();
+            v.resize(n, T::ZERO);
+        };
+        self.rows = rows;
+        self.xin.resize_with(slots, Vec::new);
+        self.s.resize_with(slots, Vec::new);
+        self.z.resize_with(slots, Vec::new);
+        self.hs.resize_with(slots, Vec::new);
+        for k in 0..slots {
+            resize(&mut self.xin[k], rows * d);
+            resize(&mut self.s[k], rows * d);
+            resize(&mut self.z[k], rows * d);
+            self.hs[k].resize_with(lay.arch.hidden.len(), Vec::new);
+            for (l, &n) in lay.arch.hidden.iter().enumerate() {
+                resize(&mut self.hs[k][l], rows * n);
+            }
+        }
+        resize(&mut self.v, rows * d);
+        resize(&mut self.out, rows * 2 * d);
+    }
+}
+
+/// `log q(y)` for the `B = y.len() / d` rows of `y` (natural order), written to `logq`.
+/// With `keep`, the tape holds every MADE's intermediates for [`backward`].
+pub(crate) fn forward<T: Real>(
+    lay: &Layout,
+    params: &[T],
+    y: &[T],
+    keep: bool,
+    tape: &mut Tape<T>,
+    logq: &mut [T],
+) {
+    let d = lay.arch.dim;
+    let rows = y.len() / d;
+    let n_mades = lay.arch.n_mades;
+    tape.prepare(lay, rows, if keep { n_mades } else { 1 });
+    let c = T::from_f64(lay.arch.clamp);
+    let inv_c = T::from_f64(1.0 / lay.arch.clamp);
+    let nh = lay.arch.hidden.len();
+    logq.fill(T::ZERO);
+    tape.v.copy_from_slice(y);
+    for k in 0..n_mades {
+        let slot = if keep { k } else { 0 };
+        let p = &params[k * lay.made_size..(k + 1) * lay.made_size];
+        let order = &lay.orders[k];
+        let Tape {
+            xin,
+            hs,
+            s,
+            z,
+            v,
+            out,
+            ..
+        } = tape;
+        let (xin, hs, s, z) = (&mut xin[slot], &mut hs[slot], &mut s[slot], &mut z[slot]);
+        for b in 0..rows {
+            for (pos, &var) in order.iter().enumerate() {
+                xin[b * d + pos] = v[b * d + var];
+            }
+        }
+        for l in 0..=nh {
+            let ls = lay.layers[l];
+            let (input, dst): (&[T], &mut [T]) = if l == nh {
+                (
+                    if nh == 0 { &xin[..] } else { &hs[nh - 1][..] },
+                    &mut out[..],
+                )
+            } else if l == 0 {
+                (&xin[..], &mut hs[0][..])
+            } else {
+                let (a, b) = hs.split_at_mut(l);
+                (&a[l - 1][..], &mut b[0][..])
+            };
+            let bias = &p[ls.b_off..ls.b_off + ls.n_out];
+            for row in dst.chunks_exact_mut(ls.n_out) {
+                row.copy_from_slice(bias);
+            }
+            matmul(
+                (rows, ls.n_out, ls.n_in),
+                dst,
+                ls.n_out,
+                true,
+                input,
+                (ls.n_in, 1),
+                &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in],
+                (1, ls.n_in),
+            );
+            if l < nh {
+                activate(lay.arch.activation, dst);
+            }
+        }
+        for b in 0..rows {
+            let mut ssum = T::ZERO;
+            for (pos, &var) in order.iter().enumerate() {
+                let mu = out[b * 2 * d + pos];
+                let sv = c * (out[b * 2 * d + d + pos] * inv_c).tanh();
+                let zv = (xin[b * d + pos] - mu) * (-sv).exp();
+                s[b * d + pos] = sv;
+                z[b * d + pos] = zv;
+                v[b * d + var] = zv;
+                ssum += sv;
+            }
+            logq[b] = logq[b] - ssum;
+        }
+    }
+    let norm = T::from_f64(d as f64 * HALF_LN_2PI);
+    let half = T::from_f64(0.5);
+    for b in 0..rows {
+        let mut sq = T::ZERO;
+        for &vi in &tape.v[b * d..(b + 1) * d] {
+            sq += vi * vi;
+        }
+        logq[b] = logq[b] - half * sq - norm;
+    }
+}
+
+/// Gradient of `L = Σ_b g_b log q(y_b)` with respect to every parameter, from the tape of a
+/// [`forward`] call with `keep = true`, written (not added) into `grad`. Masked entries are
+/// zeroed, so masked weights stay exactly zero under any gradient-based update.
+pub(crate) fn backward<T: Real>(
+    lay: &Layout,
+    params: &[T],
+    tape: &Tape<T>,
+    g_logq: &[T],
+    grad: &mut [T],
+) {
+    let d = lay.arch.dim;
+    let rows = tape.rows;
+    let nh = lay.arch.hidden.len();
+    let c = T::from_f64(lay.arch.clamp);
+    let inv_c2 = T::from_f64(1.0 / (lay.arch.clamp * lay.arch.clamp));
+    let _ = c;
+    // dL/dv_K = g_b · (−v).
+    let mut gv: Vec<T> = (0..rows * d)
+        .map(|i| -(g_logq[i / d] * tape.v[i]))
+        .collect();
+    let mut gz = vec![T::ZERO; rows * d];
+    let mut gdirect = vec![T::ZERO; rows * d];
+    let mut gout = vec![T::ZERO; rows * 2 * d];
+    let max_w = lay
+        .layers
+        .iter()
+        .map(|l| l.n_in.max(l.n_out))
+        .max()
+        .unwrap_or(0);
+    let mut gh = vec![T::ZERO; rows * max_w];
+    let mut gh_next = vec![T::ZERO; rows * max_w];
+    for k in (0..lay.arch.n_mades).rev() {
+        let p = &params[k * lay.made_size..(k + 1) * lay.made_size];
+        let gp = &mut grad[k * lay.made_size..(k + 1) * lay.made_size];
+        let order = &lay.orders[k];
+        let (xin, hs, s, z) = (&tape.xin[k], &tape.hs[k], &tape.s[k], &tape.z[k]);
+        for b in 0..rows {
+            let gb = g_logq[b];
+            for (pos, &var) in order.iter().enumerate() {
+                let i = b * d + pos;
+                gz[i] = gv[b * d + var];
+                let es = (-s[i]).exp();
+                gout[b * 2 * d + pos] = -(gz[i] * es);
+                let gs = -(gz[i] * z[i]) - gb;
+                gout[b * 2 * d + d + pos] = gs * (T::ONE - s[i] * s[i] * inv_c2);
+                gdirect[i] = gz[i] * es;
+            }
+        }
+        // Back through the layers, from the output layer down; `gh` holds dL/d(layer output).
+        for l in (0..=nh).rev() {
+            let ls = lay.layers[l];
+            let input: &[T] = if l == 0 { xin } else { &hs[l - 1] };
+            let g_out: &mut [T] = if l == nh {
+                &mut gout
+            } else {
+                let g = &mut gh[..rows * ls.n_out];
+                activate_backward(lay.arch.activation, &hs[l], g);
+                g
+            };
+            matmul(
+                (ls.n_out, ls.n_in, rows),
+                &mut gp[ls.w_off..ls.w_off + ls.n_out * ls.n_in],
+                ls.n_in,
+                false,
+                g_out,
+                (1, ls.n_out),
+                input,
+                (ls.n_in, 1),
+            );
+            let gbias = &mut gp[ls.b_off..ls.b_off + ls.n_out];
+            gbias.fill(T::ZERO);
+            for row in g_out.chunks_exact(ls.n_out) {
+                for (a, &v) in gbias.iter_mut().zip(row) {
+                    *a += v;
+                }
+            }
+            matmul(
+                (rows, ls.n_in, ls.n_out),
+                &mut gh_next[..rows * ls.n_in],
+                ls.n_in,
+                false,
+                g_out,
+                (ls.n_out, 1),
+                &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in],
+                (ls.n_in, 1),
+            );
+            std::mem::swap(&mut gh, &mut gh_next);
+        }
+        // gh now holds dL/dx through the network; add the direct path and un-permute.
+        for b in 0..rows {
+            for (pos, &var) in order.iter().enumerate() {
+                gv[b * d + var] = gh[b * d + pos] + gdirect[b * d + pos];
+            }
+        }
+    }
+    lay.apply_mask(grad);
+}
+
+/// Inverts the chain: `y = F⁻¹(z)` for the rows of `z` (natural order), in place.
+///
+/// Each MADE is inverted in `d` sequential passes over positions; pass `p` computes `x_p` from
+/// the hidden units of degree `≤ p` (already known), then only the hidden units of degree
+/// `p + 1`, which are one contiguous block thanks to the sorted degrees. The whole inverse so
+/// costs about one forward pass per MADE.
+pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
+    let d = lay.arch.dim;
+    let rows = v.len() / d;
+    let nh = lay.arch.hidden.len();
+    let c = T::from_f64(lay.arch.clamp);
+    let inv_c = T::from_f64(1.0 / lay.arch.clamp);
+    let mut zpos = vec![T::ZERO; rows * d];
+    let mut x = vec![T::ZERO; rows * d];
+    let mut hs: Vec<Vec<T>> = lay
+        .arch
+        .hidden
+        .iter()
+        .map(|&n| vec![T::ZERO; rows * n])
+        .collect();
+    let mut out2 = vec![T::ZERO; rows * 2];
+    let lo = lay.layers[nh];
+    for k in (0..lay.arch.n_mades).rev() {
+        let p = &params[k * lay.made_size..(k + 1) * lay.made_size];
+        let order = &lay.orders[k];
+        for b in 0..rows {
+            for (pos, &var) in order.iter().enumerate() {
+                zpos[b * d + pos] = v[b * d + var];
+            }
+        }
+        for pos in 0..d {
+            let (src, src_rs, kk): (&[T], usize, usize) = if nh == 0 {
+                (&x, d, pos)
+            } else {
+                (&hs[nh - 1], lo.n_in, lay.ends[nh - 1][pos])
+            };
+            for row in out2.chunks_exact_mut(2) {
+                row[0] = p[lo.b_off + pos];
+                row[1] = p[lo.b_off + d + pos];
+            }
+            matmul(
+                (rows, 2, kk),
+                &mut out2,
+                2,
+                true,
+                src,
+                (src_rs, 1),
+                &p[lo.w_off + pos * lo.n_in..lo.w_off + lo.n_out * lo.n_in],
+                (1, d * lo.n_in),
+            );
+            for b in 0..rows {
+                let sv = c * (out2[2 * b + 1] * inv_c).tanh();
+                x[b * d + pos] = zpos[b * d + pos] * sv.exp() + out2[2 * b];
+            }
+            if pos + 1 == d {
+                break;
+            }
+            let m = pos + 1;
+            for l in 0..nh {
+                let ls = lay.layers[l];
+                let (r0, r1) = (lay.ends[l][m - 1], lay.ends[l][m]);
+                if r0 == r1 {
+                    continue;
+                }
+                let (before, rest) = hs.split_at_mut(l);
+                let dst = &mut rest[0];
+                let (src, src_rs, kk): (&[T], usize, usize) = if l == 0 {
+                    (&x, d, m)
+                } else {
+                    (&before[l - 1], ls.n_in, lay.ends[l - 1][m])
+                };
+                for b in 0..rows {
+                    dst[b * ls.n_out + r0..b * ls.n_out + r1]
+                        .copy_from_slice(&p[ls.b_off + r0..ls.b_off + r1]);
+                }
+                matmul(
+                    (rows, r1 - r0, kk),
+                    &mut dst[r0..],
+                    ls.n_out,
+                    true,
+                    src,
+                    (src_rs, 1),
+                    &p[ls.w_off + r0 * ls.n_in..ls.w_off + ls.n_out * ls.n_in],
+                    (1, ls.n_in),
+                );
+                for b in 0..rows {
+                    activate(
+                        lay.arch.activation,
+                        &mut dst[b * ls.n_out + r0..b * ls.n_out + r1],
+                    );
+                }
+            }
+        }
+        for b in 0..rows {
+            for (pos, &var) in order.iter().enumerate() {
+                v[b * d + var] = x[b * d + pos];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl<T> Tape<T> {
+    /// The `z` of MADE `k` (position order), for the tests.
+    pub(crate) fn z_of(&self, k: usize) -> &[T] {
+        &self.z[k]
+    }
+}

@@ -1,0 +1,241 @@
+//! Unit tests of the kernels: the native path against candle's autograd, the autoregressive
+//! property through gradients, the inverse, and the Adam step.
+
+use candle_core::{DType, Device, Tensor, Var};
+use rand::Rng;
+
+use super::candle_net::CandleNet;
+use super::config::{Activation, MafConfig};
+use super::made::{default_orders, Architecture, Layout};
+use super::native::{self, Tape};
+use super::train::{CandleEngine, Engine, NativeEngine};
+use crate::matrix::Matrix;
+use crate::rng::rng_from_seed;
+
+fn layout(d: usize, act: Activation) -> Layout {
+    let arch = Architecture {
+        dim: d,
+        n_mades: 3,
+        hidden: vec![11, 7],
+        activation: act,
+        clamp: 2.0,
+    };
+    Layout::new(arch, default_orders(d, 3))
+}
+
+/// Random parameters of order one everywhere (not the near-identity init), biases included.
+fn random_params(lay: &Layout, seed: u64) -> Vec<f64> {
+    let mut rng = rng_from_seed(seed);
+    let mut p: Vec<f64> = (0..lay.n_params())
+        .map(|_| rng.random_range(-0.8..0.8))
+        .collect();
+    lay.apply_mask(&mut p);
+    p
+}
+
+fn random_y(n: usize, d: usize, seed: u64) -> Matrix {
+    let mut rng = rng_from_seed(seed);
+    Matrix::new(
+        n,
+        d,
+        (0..n * d).map(|_| rng.random_range(-2.5..2.5)).collect(),
+    )
+    .unwrap()
+}
+
+fn max_rel(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / (1.0 + x.abs().max(y.abs())))
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn native_log_prob_and_gradient_match_candle_autograd() {
+    for act in [Activation::Tanh, Activation::Relu] {
+        for d in [1usize, 2, 4] {
+            let lay = layout(d, act);
+            let p = random_params(&lay, 3);
+            let y = random_y(37, d, 4);
+            let w: Vec<f64> = (0..37).map(|i| 0.5 + (i % 5) as f64).collect();
+            // Native, f64.
+            let mut tape = Tape::default();
+            let mut lq = vec![0.0; 37];
+            native::forward(&lay, &p, y.as_slice(), true, &mut tape, &mut lq);
+            let rows: Vec<usize> = (0..37).collect();
+            let mut eng = NativeEngine::<f64>::new(&lay, &p, &y, &w, 1.3);
+            let g_native = eng.gradient(&rows);
+            // Candle, f64, autograd of the same loss −Σ w log q / (B w̄).
+            let net = CandleNet::new(&lay, &p, DType::F64, &Device::Cpu).unwrap();
+            let yt = net.tensor(y.as_slice(), 37, d).unwrap();
+            let lq_c = net.log_prob(&yt).unwrap().to_vec1::<f64>().unwrap();
+            assert!(max_rel(&lq, &lq_c) < 1e-12, "log q, d = {d}, {act:?}");
+            let wt = Tensor::from_slice(&w, 37, &Device::Cpu).unwrap();
+            let loss = ((net.log_prob(&yt).unwrap() * wt)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                / (-37.0 * 1.3))
+                .unwrap();
+            let grads = loss.backward().unwrap();
+            let mut g_candle = Vec::new();
+            for v in net.all_vars() {
+                let g = grads.get(v.as_tensor()).unwrap();
+                g_candle.extend(g.flatten_all().unwrap().to_vec1::<f64>().unwrap());
+            }
+            // Candle's variable order is the flat layout order (weight, bias per layer).
+            assert_eq!(g_candle.len(), g_native.len());
+            assert!(
+                max_rel(&g_native, &g_candle) < 1e-11,
+                "grad, d = {d}, {act:?}"
+            );
+            assert!(
+                g_native.iter().any(|g| g.abs() > 1e-3),
+                "gradient is not trivial"
+            );
+        }
+    }
+}
+
+#[test]
+fn f32_kernels_agree_with_f64() {
+    let lay = layout(3, Activation::Tanh);
+    let p = random_params(&lay, 5);
+    let y = random_y(50, 3, 6);
+    let mut tape = Tape::default();
+    let mut lq = vec![0.0; 50];
+    native::forward(&lay, &p, y.as_slice(), false, &mut tape, &mut lq);
+    let p32: Vec<f32> = p.iter().map(|&v| v as f32).collect();
+    let y32: Vec<f32> = y.as_slice().iter().map(|&v| v as f32).collect();
+    let mut tape32 = Tape::default();
+    let mut lq32 = vec![0f32; 50];
+    native::forward(&lay, &p32, &y32, false, &mut tape32, &mut lq32);
+    let lq32: Vec<f64> = lq32.iter().map(|&v| v as f64).collect();
+    assert!(max_rel(&lq, &lq32) < 2e-5);
+}
+
+#[test]
+fn adam_step_matches_candle_adamw_without_decay() {
+    let lay = layout(3, Activation::Tanh);
+    let p = random_params(&lay, 8);
+    let y = random_y(40, 3, 9);
+    let w: Vec<f64> = (0..40).map(|i| 1.0 + (i % 3) as f64).collect();
+    let mut nat = NativeEngine::<f64>::new(&lay, &p, &y, &w, 2.0);
+    let mut can = CandleEngine::new(&lay, &p, &y, &w, 2.0, DType::F64, &Device::Cpu, 1e-3).unwrap();
+    for step in 0..3 {
+        let rows: Vec<usize> = (step * 10..step * 10 + 20).collect();
+        let l1 = nat.step(&rows, 1e-2).unwrap();
+        let l2 = can.step(&rows, 1e-2).unwrap();
+        assert!((l1 - l2).abs() < 1e-10 * l1.abs().max(1.0));
+    }
+    let (a, b) = (nat.params().unwrap(), can.params().unwrap());
+    assert!(max_rel(&a, &b) < 1e-10);
+    assert!(max_rel(&a, &p) > 1e-3, "the steps moved the parameters");
+    // Masked weights stay exactly zero.
+    let mut masked = a.clone();
+    lay.apply_mask(&mut masked);
+    assert_eq!(masked, a);
+}
+
+/// ∂μ_p/∂x_j and ∂s_p/∂x_j vanish for positions j ≥ p and not all for j < p (autograd).
+#[test]
+fn made_is_autoregressive_through_gradients() {
+    let d = 4;
+    let lay = layout(d, Activation::Tanh);
+    let p = random_params(&lay, 11);
+    let net = CandleNet::new(&lay, &p, DType::F64, &Device::Cpu).unwrap();
+    let x = Var::from_tensor(&net.tensor(random_y(5, d, 12).as_slice(), 5, d).unwrap()).unwrap();
+    for k in 0..3 {
+        let (mu, s) = net.made_outputs(k, x.as_tensor()).unwrap();
+        for out in [&mu, &s] {
+            for pos in 0..d {
+                let g = out
+                    .narrow(1, pos, 1)
+                    .unwrap()
+                    .sum_all()
+                    .unwrap()
+                    .backward()
+                    .unwrap();
+                let gx = g.get(x.as_tensor()).unwrap().to_vec2::<f64>().unwrap();
+                for j in 0..d {
+                    let col_max = gx.iter().map(|r| r[j].abs()).fold(0.0, f64::max);
+                    if j >= pos {
+                        assert_eq!(col_max, 0.0, "MADE {k}: output {pos} depends on {j}");
+                    } else {
+                        assert!(col_max > 1e-6, "MADE {k}: output {pos} ignores {j}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn inverse_inverts_forward() {
+    for d in [1usize, 2, 5] {
+        let lay = layout(d, Activation::Tanh);
+        let p = random_params(&lay, 21);
+        let y = random_y(30, d, 22);
+        let mut tape = Tape::default();
+        let mut lq = vec![0.0; 30];
+        native::forward(&lay, &p, y.as_slice(), true, &mut tape, &mut lq);
+        // The last MADE's z, scattered back to natural order, is F(y).
+        let order = &lay.orders[2];
+        let mut v = vec![0.0; 30 * d];
+        let z = &tape_z(&tape, 2);
+        for b in 0..30 {
+            for (pos, &var) in order.iter().enumerate() {
+                v[b * d + var] = z[b * d + pos];
+            }
+        }
+        native::inverse(&lay, &p, &mut v);
+        assert!(max_rel(&v, y.as_slice()) < 1e-12, "d = {d}");
+    }
+}
+
+fn tape_z(t: &Tape<f64>, k: usize) -> Vec<f64> {
+    t.z_of(k).to_vec()
+}
+
+#[test]
+fn config_rejects_bad_values_by_name() {
+    use crate::Error;
+    let cases: Vec<(&str, crate::Result<MafConfig>)> = vec![
+        ("n_mades", MafConfig::builder().n_mades(0).build()),
+        ("hidden", MafConfig::builder().hidden(vec![]).build()),
+        ("hidden", MafConfig::builder().hidden(vec![10, 0]).build()),
+        (
+            "learning_rate",
+            MafConfig::builder().learning_rate(0.0).build(),
+        ),
+        (
+            "learning_rate",
+            MafConfig::builder().learning_rate(f64::NAN).build(),
+        ),
+        ("max_epochs", MafConfig::builder().max_epochs(0).build()),
+        ("batch_size", MafConfig::builder().batch_size(0).build()),
+        (
+            "validation_fraction",
+            MafConfig::builder().validation_fraction(1.0).build(),
+        ),
+        (
+            "validation_fraction",
+            MafConfig::builder().validation_fraction(-0.1).build(),
+        ),
+        ("patience", MafConfig::builder().patience(0).build()),
+        ("clamp", MafConfig::builder().clamp(0.0).build()),
+    ];
+    for (name, r) in cases {
+        match r {
+            Err(Error::InvalidArgument { arg, .. }) => assert_eq!(arg, name),
+            other => panic!("{name}: expected InvalidArgument, got {other:?}"),
+        }
+    }
+    let def = MafConfig::default();
+    assert_eq!(
+        (def.n_mades, def.hidden.clone(), def.learning_rate),
+        (6, vec![50, 50], 1e-3)
+    );
+    assert_eq!(def.activation, Activation::Tanh);
+    def.validate().unwrap();
+}

@@ -1,0 +1,171 @@
+//! The command-line contract of issue 2: train / logprob / sample, CSV on stdout, errors on
+//! stderr with a non-zero exit status.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn margflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_margflow"))
+        .args(args)
+        .output()
+        .expect("the margflow binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "margflow failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
+}
+
+/// A weighted 2-D Gaussian chain with a nuisance column, as CSV.
+fn write_chain(path: &Path) {
+    let mut text = String::from("w,a,b,nuis\n");
+    let mut state = 12345u64;
+    let mut uniform = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    for _ in 0..600 {
+        let (u1, u2) = (uniform(), uniform());
+        let r = (-2.0 * u1.ln()).sqrt();
+        let (z1, z2) = (
+            r * (6.283185307179586 * u2).cos(),
+            r * (6.283185307179586 * u2).sin(),
+        );
+        let w = 0.5 + uniform();
+        text.push_str(&format!(
+            "{w},{},{},{}\n",
+            1.0 + 0.5 * z1,
+            -2.0 + 0.3 * (0.6 * z1 + 0.8 * z2),
+            uniform()
+        ));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn train_logprob_sample_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = dir.path().join("chain.csv");
+    write_chain(&chain);
+    let model = dir.path().join("model");
+    let (c, m) = (chain.to_str().unwrap(), model.to_str().unwrap());
+    let o = margflow(&[
+        "train",
+        "--input",
+        c,
+        "--output",
+        m,
+        "--params",
+        "a,b",
+        "--weights-column",
+        "w",
+        "--bounds",
+        "-1:3,-4:0",
+        "--seed",
+        "5",
+        "--max-epochs",
+        "30",
+        "--quiet",
+    ]);
+    stdout(&o);
+    assert!(model.join("model.yaml").exists() && model.join("weights.safetensors").exists());
+
+    // Columns are matched by name, whatever their order; outside the bounds gives -inf.
+    let points = dir.path().join("points.csv");
+    std::fs::write(&points, "b,extra,a\n-2.0,7,1.0\n-1.9,7,1.2\n0.5,7,1.0\n").unwrap();
+    let out = stdout(&margflow(&[
+        "logprob",
+        "--model",
+        m,
+        "--input",
+        points.to_str().unwrap(),
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "log_prob");
+    assert_eq!(lines.len(), 4);
+    let lp: Vec<f64> = lines[1..].iter().map(|l| l.parse().unwrap()).collect();
+    assert!(
+        lp[0].is_finite() && lp[1].is_finite() && lp[0] > lp[1],
+        "density peaks near the mean: {lp:?}"
+    );
+    assert_eq!(lp[2], f64::NEG_INFINITY);
+
+    // Sampling: header with the parameter names, n rows, same seed same draws.
+    let s1 = stdout(&margflow(&[
+        "sample", "--model", m, "-n", "50", "--seed", "9",
+    ]));
+    let s2 = stdout(&margflow(&[
+        "sample", "--model", m, "-n", "50", "--seed", "9",
+    ]));
+    assert_eq!(s1, s2);
+    assert_eq!(s1.lines().next(), Some("a,b"));
+    assert_eq!(s1.lines().count(), 51);
+    for row in s1.lines().skip(1) {
+        let v: Vec<f64> = row.split(',').map(|x| x.parse().unwrap()).collect();
+        assert!(
+            v[0] > -1.0 && v[0] < 3.0 && v[1] > -4.0 && v[1] < 0.0,
+            "sample inside the bounds: {v:?}"
+        );
+    }
+}
+
+#[test]
+fn errors_go_to_stderr_with_nonzero_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = dir.path().join("chain.csv");
+    write_chain(&chain);
+    let c = chain.to_str().unwrap();
+    let m = dir.path().join("m");
+    let m = m.to_str().unwrap();
+    for (args, needle) in [
+        (
+            vec!["train", "--input", "/nonexistent/x.csv", "--output", m],
+            "/nonexistent/x.csv",
+        ),
+        (
+            vec!["train", "--input", c, "--output", m, "--params", "zz"],
+            "unknown parameter `zz`",
+        ),
+        (
+            vec![
+                "train", "--input", c, "--output", m, "--params", "a,b", "--bounds", "1:0,-4:0",
+            ],
+            "lo must be smaller",
+        ),
+        (
+            vec![
+                "train",
+                "--input",
+                c,
+                "--output",
+                m,
+                "--params",
+                "a,b",
+                "--bounds",
+                "-1:3,-4:0",
+                "--weights-column",
+                "a",
+            ],
+            "weights",
+        ),
+        (
+            vec!["logprob", "--model", "/nonexistent/model", "--input", c],
+            "/nonexistent/model",
+        ),
+    ] {
+        let o = margflow(&args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(needle),
+            "{args:?}: stderr `{err}` should mention `{needle}`"
+        );
+        assert!(o.stdout.is_empty());
+    }
+}
