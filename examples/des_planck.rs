@@ -1,12 +1,13 @@
 //! Marginal KL and BMD of DES Y1 and Planck 2018 over the six ΛCDM parameters against the
 //! prior chain, and the joint posterior P_DES P_Planck / π compared with the joint chain.
 //!
-//! `cargo run --example des_planck [-- ESTIMATOR]` (default `gaussian`); needs the
+//! `cargo run --example des_planck [-- ESTIMATOR]` (`gaussian`, the default, or `maf`); needs the
 //! chains in `../shared/data/cosmology_chains` or `$MARGFLOW_CHAINS`. Prints a table and
 //! writes the summary as JSON to `$CARGO_TARGET_DIR/des_planck_<estimator>.json` (default `target/`).
 
 use margflow::density::GaussianFit;
 use margflow::stats::cosmology::{chains_dir, des_planck, CosmologyConfig, CosmologySummary};
+use margflow::MafConfig;
 
 fn main() -> margflow::Result<()> {
     let Some(dir) = chains_dir() else {

@@ -27,13 +27,26 @@ pub fn estimator_names() -> Vec<String> {
 /// with its default configuration (no progress bar).
 ///
 /// Errors: an unknown name (the message lists the known ones), or the estimator's own fit error.
-pub fn fit_named(name: &str, samples: &WeightedSamples, bounds: Option<&Bounds>, seed: u64) -> Result<Box<dyn Estimator>> {
+pub fn fit_named(
+    name: &str,
+    samples: &WeightedSamples,
+    bounds: Option<&Bounds>,
+    seed: u64,
+) -> Result<Box<dyn Estimator>> {
     if name == "gaussian" {
         return Ok(Box::new(GaussianFit.fit(samples, bounds, seed)?));
     }
     let kind = EstimatorKind::from_str(name, true).map_err(|_| {
-        Error::invalid("estimator", format!("unknown estimator `{name}`; choose one of {:?}", estimator_names()))
+        Error::invalid(
+            "estimator",
+            format!(
+                "unknown estimator `{name}`; choose one of {:?}",
+                estimator_names()
+            ),
+        )
     })?;
-    let options = FitOptions { maf: MafConfig::builder().progress(false).build()? };
+    let options = FitOptions {
+        maf: MafConfig::builder().progress(false).build()?,
+    };
     Ok(Box::new(fit_any(kind, &options, samples, bounds, seed)?))
 }
