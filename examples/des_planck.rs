@@ -18,10 +18,11 @@ fn main() -> margflow::Result<()> {
     let cfg = CosmologyConfig::default();
     let s = match est.as_str() {
         "gaussian" => des_planck(&GaussianFit, &dir, &cfg)?,
+        "maf" => des_planck(&MafConfig::builder().progress(false).build()?, &dir, &cfg)?,
         other => {
             return Err(margflow::Error::invalid(
                 "estimator",
-                format!("`{other}`: this example knows `gaussian`"),
+                format!("`{other}`: this example knows `gaussian` and `maf`"),
             ))
         }
     };
