@@ -18,8 +18,10 @@ pub mod matrix;
 pub mod model;
 pub mod nested;
 pub mod persist;
+pub mod plot;
 pub mod rng;
 pub mod samples;
+pub mod stats;
 pub mod targets;
 pub mod transform;
 
@@ -32,5 +34,5 @@ pub use kde::{Bandwidth, Kde, KdeConfig};
 pub use matrix::Matrix;
 pub use persist::Persist;
 pub use rng::{rng_from_seed, MfRng};
-pub use samples::{read_csv, write_csv, WeightedSamples};
+pub use samples::{read_chain, read_csv, write_csv, WeightedSamples};
 pub use transform::{Bounds, Gaussianiser, LatentDensity, Transformed};

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod logprob;
 pub mod nest;
 pub mod sample;
+pub mod stats;
 pub mod train;
 
 use std::path::Path;

@@ -6,9 +6,11 @@
 //! - [`UnitCube`]: a deterministic per-point map from `u ∈ [0, 1]^d` that pushes the uniform
 //!   distribution forward to the density: a nested-sampling prior transform.
 
+mod gaussian;
 mod likelihood;
 mod uniform;
 
+pub use gaussian::{Gaussian, GaussianFit};
 pub use likelihood::log_like;
 pub use uniform::UniformBox;
 

@@ -12,12 +12,22 @@ use crate::error::{Error, Result};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 
-/// Parses one number, accepting Fortran's `D` exponent (`-1.2D+02`).
+/// Parses one number, accepting Fortran's `D` exponent (`-1.2D+02`) and Fortran's
+/// three-digit exponent written without a letter (`1.5-100` for `1.5E-100`).
 pub fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
     s.parse::<f64>()
         .ok()
         .or_else(|| s.replace(['D', 'd'], "E").parse::<f64>().ok())
+        .or_else(|| {
+            // `1.5-100`: a sign after a digit, with no exponent letter.
+            let k = s
+                .char_indices()
+                .skip(1)
+                .find(|&(i, c)| (c == '+' || c == '-') && s.as_bytes()[i - 1].is_ascii_digit())?
+                .0;
+            format!("{}E{}", &s[..k], &s[k..]).parse::<f64>().ok()
+        })
 }
 
 /// A table of numbers with column names, read from a CSV file.

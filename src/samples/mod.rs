@@ -299,3 +299,5 @@ pub fn kish_ess(weights: &[f64]) -> f64 {
 
 pub mod csv;
 pub use csv::{read_csv, write_csv};
+pub mod readers;
+pub use readers::{read_chain, read_chain_full, Chain, ChainFormat};

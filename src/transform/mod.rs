@@ -7,6 +7,6 @@ mod gaussianise;
 pub mod normal;
 
 pub use bounds::Bounds;
-pub(crate) use change_of_variables::check_cube_point;
+pub(crate) use change_of_variables::{check_cube_point, clamp_open};
 pub use change_of_variables::{LatentDensity, Transformed};
 pub use gaussianise::Gaussianiser;

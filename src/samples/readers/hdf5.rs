@@ -1,0 +1,151 @@
+//! HDF5 files (feature `hdf5`, via hdf5-metno).
+//!
+//! Layout read and written by margflow, at the file's root group:
+//!
+//! | dataset | type | shape | content |
+//! | --- | --- | --- | --- |
+//! | `samples` | f64 | `n × d` | parameter values, one row per sample |
+//! | `weights` | f64 | `n` | sample weights (optional on reading: all 1 when absent) |
+//! | `names` | variable-length UTF-8 strings | `d` | parameter names (optional: `p0, p1, …`) |
+//!
+//! `weights_column` on reading names another 1-D dataset to use as the weights.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use hdf5::types::VarLenUnicode;
+
+use crate::error::{Error, Result};
+use crate::matrix::Matrix;
+use crate::samples::WeightedSamples;
+
+fn h5_err(path: &Path, what: &str, e: hdf5::Error) -> Error {
+    Error::Parse {
+        path: path.into(),
+        line: 0,
+        reason: format!("{what}: {e}"),
+    }
+}
+
+/// Writes samples in the layout of the module docs.
+pub fn write_hdf5(samples: &WeightedSamples, path: &Path) -> Result<()> {
+    let f = hdf5::File::create(path).map_err(|e| h5_err(path, "cannot create the file", e))?;
+    let (n, d) = (samples.len(), samples.dim());
+    let ds = f
+        .new_dataset::<f64>()
+        .shape((n, d))
+        .create("samples")
+        .map_err(|e| h5_err(path, "samples", e))?;
+    ds.write_raw(samples.values().as_slice())
+        .map_err(|e| h5_err(path, "samples", e))?;
+    let ws = f
+        .new_dataset::<f64>()
+        .shape((n,))
+        .create("weights")
+        .map_err(|e| h5_err(path, "weights", e))?;
+    ws.write_raw(samples.weights())
+        .map_err(|e| h5_err(path, "weights", e))?;
+    let names: Vec<VarLenUnicode> = samples
+        .names()
+        .iter()
+        .map(|s| {
+            VarLenUnicode::from_str(s).map_err(|e| {
+                Error::invalid("names", format!("`{s}` cannot be stored in HDF5: {e}"))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let ns = f
+        .new_dataset::<VarLenUnicode>()
+        .shape((d,))
+        .create("names")
+        .map_err(|e| h5_err(path, "names", e))?;
+    ns.write_raw(&names).map_err(|e| h5_err(path, "names", e))?;
+    Ok(())
+}
+
+/// Reads samples in the layout of the module docs; errors name the file and dataset (and the
+/// row, for NaN or negative weights).
+pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSamples> {
+    if !path.is_file() {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        ));
+    }
+    let f = hdf5::File::open(path).map_err(|e| h5_err(path, "not a readable HDF5 file", e))?;
+    let ds = f
+        .dataset("samples")
+        .map_err(|e| h5_err(path, "dataset `samples` (n × d)", e))?;
+    let shape = ds.shape();
+    if shape.len() != 2 {
+        return Err(Error::Parse {
+            path: path.into(),
+            line: 0,
+            reason: format!("dataset `samples` has shape {shape:?}; expected n × d"),
+        });
+    }
+    let (n, d) = (shape[0], shape[1]);
+    if n == 0 {
+        return Err(Error::Parse {
+            path: path.into(),
+            line: 0,
+            reason: "the chain is empty: `samples` has no rows".into(),
+        });
+    }
+    let data: Vec<f64> = ds
+        .read_raw()
+        .map_err(|e| h5_err(path, "dataset `samples`", e))?;
+    if let Some(k) = data.iter().position(|v| !v.is_finite()) {
+        return Err(Error::Parse {
+            path: path.into(),
+            line: k / d + 1,
+            reason: format!(
+                "`samples` row {} column {} holds {}; every value must be finite",
+                k / d,
+                k % d,
+                data[k]
+            ),
+        });
+    }
+    let wname = weights_column.unwrap_or("weights");
+    let weights: Vec<f64> = match f.dataset(wname) {
+        Ok(w) => w.read_raw().map_err(|e| h5_err(path, wname, e))?,
+        Err(_) if weights_column.is_none() => vec![1.0; n],
+        Err(e) => return Err(h5_err(path, &format!("weights dataset `{wname}`"), e)),
+    };
+    if weights.len() != n {
+        return Err(Error::Parse {
+            path: path.into(),
+            line: 0,
+            reason: format!(
+                "`{wname}` has {} entries but `samples` has {n} rows",
+                weights.len()
+            ),
+        });
+    }
+    if let Some(i) = weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
+        return Err(Error::Parse {
+            path: path.into(),
+            line: i + 1,
+            reason: format!("weight {} in row {i} is negative or not finite", weights[i]),
+        });
+    }
+    let names = match f.dataset("names") {
+        Ok(nd) => {
+            let v: Vec<VarLenUnicode> = nd.read_raw().map_err(|e| h5_err(path, "names", e))?;
+            v.iter().map(|s| s.as_str().to_string()).collect()
+        }
+        Err(_) => WeightedSamples::default_names(d),
+    };
+    if names.len() != d {
+        return Err(Error::Parse {
+            path: path.into(),
+            line: 0,
+            reason: format!(
+                "`names` has {} entries but `samples` has {d} columns",
+                names.len()
+            ),
+        });
+    }
+    WeightedSamples::new(Matrix::new(n, d, data)?, weights, names)
+}

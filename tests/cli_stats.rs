@@ -1,0 +1,140 @@
+//! `margflow stats` through its clap arguments: flags parse, the JSON has the required keys,
+//! the numbers match the closed form, and bad input is a typed error.
+
+use clap::Parser;
+use margflow::cli::stats::{compute, render, StatsArgs};
+use margflow::density::{Gaussian, Sample};
+use margflow::{write_csv, Bounds, Error};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: StatsArgs,
+}
+
+fn args(v: &[&str]) -> StatsArgs {
+    Cli::try_parse_from(std::iter::once("stats").chain(v.iter().copied()))
+        .unwrap()
+        .args
+}
+
+#[test]
+fn stats_on_a_csv_against_a_box_matches_the_closed_form() {
+    let t = tempfile::tempdir().unwrap();
+    let g = Gaussian::ar1(3, 0.6, 1.0).unwrap();
+    let x = g.sample_seeded(5000, 21).unwrap();
+    let p = t.path().join("post.csv");
+    let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+    write_csv(std::fs::File::create(&p).unwrap(), &names, &x).unwrap();
+    let a = args(&[
+        "--posterior",
+        p.to_str().unwrap(),
+        "--prior-box",
+        "-10:10,-10:10,-10:10",
+        "--seed",
+        "4",
+        "--json",
+    ]);
+    let (spread, params) = compute(&a).unwrap();
+    let want = g
+        .kl_from_box(&Bounds::cube(3, -10.0, 10.0).unwrap())
+        .unwrap();
+    let c = spread.combined;
+    assert!((c.kl - want).abs() < 2.0 * c.kl_err, "{c:?} vs {want}");
+    assert!((c.bmd - 3.0).abs() < 2.0 * c.bmd_err, "{c:?}");
+    let v: serde_json::Value =
+        serde_json::from_str(render(&a, &spread, &params).unwrap().trim()).unwrap();
+    for k in ["kl", "kl_err", "bmd", "bmd_err", "n_nonfinite"] {
+        assert!(v.get(k).is_some(), "missing {k} in {v}");
+    }
+    assert_eq!(v["n_nonfinite"], 0);
+    let table = render(
+        &StatsArgs {
+            json: false,
+            ..a.clone()
+        },
+        &spread,
+        &params,
+    )
+    .unwrap();
+    assert!(table.contains("KL divergence"), "{table}");
+    // --params picks and orders columns; a wrong-sized box and an unknown estimator are errors.
+    let a2 = args(&[
+        "--posterior",
+        p.to_str().unwrap(),
+        "--prior-box",
+        "-10:10",
+        "--params",
+        "b",
+    ]);
+    let (s2, p2) = compute(&a2).unwrap();
+    assert_eq!(p2, ["b"]);
+    assert!((s2.combined.bmd - 1.0).abs() < 3.0 * s2.combined.bmd_err);
+    let bad = args(&["--posterior", p.to_str().unwrap(), "--prior-box", "-10:10"]);
+    assert!(matches!(compute(&bad), Err(Error::InvalidArgument { .. })));
+    let bad = args(&[
+        "--posterior",
+        p.to_str().unwrap(),
+        "--prior-box",
+        "-10:10",
+        "--params",
+        "a",
+        "--estimator",
+        "nope",
+    ]);
+    assert!(compute(&bad).unwrap_err().to_string().contains("gaussian"));
+    let bad = args(&["--posterior", p.to_str().unwrap()]);
+    assert!(compute(&bad).is_err());
+    assert!(Cli::try_parse_from([
+        "stats",
+        "--posterior",
+        "x",
+        "--prior",
+        "y",
+        "--prior-box",
+        "0:1"
+    ])
+    .is_err());
+}
+
+#[test]
+fn stats_on_real_getdist_chains_with_a_prior_chain() {
+    let Some(dir) = margflow::stats::cosmology::chains_dir() else {
+        println!("SKIPPED: cosmology chains not found (set MARGFLOW_CHAINS or provide ../shared/data/cosmology_chains)");
+        return;
+    };
+    let post = dir.join("DES");
+    let prior = dir.join("prior");
+    let a = args(&[
+        "--posterior",
+        post.to_str().unwrap(),
+        "--prior",
+        prior.to_str().unwrap(),
+        "--params",
+        "omegabh2,omegach2,theta,tau,logA,ns",
+        "--n-estimators",
+        "1",
+        "--bootstrap",
+        "50",
+    ]);
+    let (s, params) = compute(&a).unwrap();
+    assert_eq!(params.len(), 6);
+    // The prior box comes from prior.ranges; DES Y1 gains several nats over the prior.
+    let c = s.combined;
+    assert!(c.kl > 3.0 && c.kl < 12.0 && c.n_nonfinite == 0, "{c:?}");
+    // Without --params: the six sampled parameters only (derived ones are marked `*`).
+    let a = args(&[
+        "--posterior",
+        post.to_str().unwrap(),
+        "--prior",
+        prior.to_str().unwrap(),
+        "--n-estimators",
+        "1",
+        "--bootstrap",
+        "10",
+    ]);
+    assert_eq!(
+        compute(&a).unwrap().1,
+        ["omegabh2", "omegach2", "theta", "tau", "logA", "ns"]
+    );
+}

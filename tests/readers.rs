@@ -1,0 +1,242 @@
+//! Chain readers: every format round-trips or parses known content, the real chains load, and
+//! bad input gives typed errors naming the file and line.
+
+use std::fs;
+use std::path::Path;
+
+use margflow::samples::readers::{getdist, nested, ChainFormat, Ranges};
+use margflow::samples::{read_chain, read_chain_full};
+use margflow::stats::cosmology::{chains_dir, COSMO_PARAMS};
+use margflow::Error;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    fs::write(dir.join(name), text).unwrap();
+}
+
+fn parse_line(e: &Error) -> (String, usize) {
+    match e {
+        Error::Parse { path, line, .. } => {
+            (path.file_name().unwrap().to_string_lossy().into(), *line)
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+}
+
+#[test]
+fn getdist_root_reads_all_chains_with_fortran_numbers_and_ranges() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "c.paramnames", "a\t\\alpha\nb*\t\\beta\n");
+    write(t.path(), "c.ranges", "a 0.0 1.0\nb N 5\n");
+    write(
+        t.path(),
+        "c_1.txt",
+        "  2.0  1.5E+01  1.0E-03  -1.2D+02\n  1.0  1.4E+01  5.0E-01  3.0\n",
+    );
+    write(t.path(), "c_2.txt", "  3.0  1.0  0.25  1.5-100\n");
+    let chain = read_chain_full(t.path().join("c"), None).unwrap();
+    assert_eq!(chain.format, ChainFormat::GetDist);
+    let s = &chain.samples;
+    assert_eq!(s.names(), ["a", "b"]);
+    assert_eq!(s.labels().unwrap(), ["\\alpha", "\\beta"]);
+    assert_eq!(chain.derived, [false, true]);
+    assert_eq!(s.weights(), [2.0, 1.0, 3.0]);
+    assert_eq!(s.values().row(0), [1.0e-3, -120.0]);
+    assert_eq!(s.values().row(2), [0.25, 1.5e-100]);
+    assert_eq!(chain.sampled_names(), ["a"]);
+    let r = chain.ranges.as_ref().unwrap();
+    assert_eq!(r.get("b"), Some((None, Some(5.0))));
+    assert_eq!(chain.bounds(&["a"]).unwrap().hi(), [1.0]);
+    assert!(chain.bounds(&["a", "b"]).is_none(), "b is unbounded below");
+    // A single chain file `root_N.txt` reads every chain of its root.
+    let one = read_chain(t.path().join("c_2.txt")).unwrap();
+    assert_eq!(one.len(), 3);
+}
+
+#[test]
+fn polychord_txt_and_dead_birth() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "pc.paramnames", "x x\ny y\n");
+    write(t.path(), "pc.txt", "0.5 4.0 1.0 2.0\n0.5 2.0 3.0 4.0\n");
+    let c = read_chain_full(t.path().join("pc"), None).unwrap();
+    assert_eq!(c.format, ChainFormat::PolyChord);
+    assert_eq!(c.samples.log_likelihood().unwrap(), [-2.0, -1.0]);
+    // Dead points with one live point at a time: n = 1 for every death, X_i = 2^{-i},
+    // w_i = L_i X_{i-1} / 2.
+    write(
+        t.path(),
+        "pc_dead-birth.txt",
+        "0.1 0.2 -3.0 -1e30\n0.3 0.4 -2.0 -3.0\n0.5 0.6 -1.0 -2.0\n",
+    );
+    let d = nested::read_dead_birth(&t.path().join("pc")).unwrap();
+    let w = d.samples.normalised_weights();
+    let raw: Vec<f64> = (0..3)
+        .map(|i| (-3.0 + i as f64).exp() * 0.5f64.powi(i + 1))
+        .collect();
+    let s: f64 = raw.iter().sum();
+    for i in 0..3 {
+        assert!((w[i] - raw[i] / s).abs() < 1e-12, "{w:?}");
+    }
+    assert_eq!(d.samples.log_likelihood_birth().unwrap()[1], -3.0);
+}
+
+#[test]
+fn nested_weights_with_many_live_points_shrink_like_n_over_n_plus_1() {
+    // 3 live points all born at −∞, dying in order: n = 3, 2, 1.
+    let lw = nested::nested_log_weights(&[0.0, 1.0, 2.0], &[f64::NEG_INFINITY; 3]);
+    // X: 1 → 3/4 → 3/4·2/3 = 1/2 → 1/4; widths 1/4, 1/4, 1/4; w_i = L_i / 4.
+    for (i, v) in lw.iter().enumerate() {
+        assert!((v - (i as f64 + 0.25f64.ln())).abs() < 1e-12, "{lw:?}");
+    }
+}
+
+#[test]
+fn multinest_equal_weights_and_csv() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "mn_post_equal_weights.dat",
+        " 0.1 0.2 -5.0\n 0.3 0.4 -4.0\n",
+    );
+    let c = read_chain_full(t.path().join("mn_post_equal_weights.dat"), None).unwrap();
+    assert_eq!(c.format, ChainFormat::MultiNest);
+    assert_eq!(c.samples.names(), ["p0", "p1"]);
+    assert_eq!(c.samples.log_likelihood().unwrap(), [-5.0, -4.0]);
+    write(t.path(), "s.csv", "a,w,b\n1,2,3\n4,5,6\n");
+    let c = read_chain_full(t.path().join("s.csv"), Some("w")).unwrap();
+    assert_eq!(c.format, ChainFormat::Csv);
+    assert_eq!(c.samples.weights(), [2.0, 5.0]);
+}
+
+#[test]
+fn bad_input_names_file_and_line() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "b.paramnames", "a\nb\n");
+    // Truncated last line.
+    write(t.path(), "b_1.txt", "1 0 0.1 0.2\n1 0 0.3\n");
+    let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
+    assert_eq!(parse_line(&e), ("b_1.txt".into(), 2));
+    // NaN.
+    write(t.path(), "b_1.txt", "1 0 0.1 0.2\n\n1 0 nan 0.2\n");
+    let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
+    assert_eq!(parse_line(&e), ("b_1.txt".into(), 3));
+    assert!(e.to_string().contains("`a`"), "{e}");
+    // Negative weight.
+    write(t.path(), "b_1.txt", "1 0 0.1 0.2\n-1 0 0.3 0.2\n");
+    let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
+    assert_eq!(parse_line(&e), ("b_1.txt".into(), 2));
+    // Paramnames disagreeing with the column count (every row is then wrong).
+    write(t.path(), "b_1.txt", "1 0 0.1 0.2 0.3\n");
+    let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
+    assert_eq!(parse_line(&e), ("b_1.txt".into(), 1));
+    // Empty chain.
+    write(t.path(), "b_1.txt", "\n\n");
+    let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
+    assert!(e.to_string().contains("empty"), "{e}");
+    // Not a number.
+    write(t.path(), "b_1.txt", "1 0 0.1 x0.2\n");
+    assert_eq!(
+        parse_line(&getdist::read_getdist(&t.path().join("b"), None).unwrap_err()),
+        ("b_1.txt".into(), 1)
+    );
+    // PolyChord paramnames that do not match.
+    write(t.path(), "b.txt", "1 0 0.1 0.2 0.3\n");
+    let e = nested::read_weighted_txt(&t.path().join("b")).unwrap_err();
+    assert!(e.to_string().contains("paramnames"), "{e}");
+    // Missing files: a typed I/O error, and read_chain lists what it tried.
+    assert!(matches!(
+        getdist::read_getdist(&t.path().join("nothing"), None),
+        Err(Error::Io { .. })
+    ));
+    let e = read_chain(t.path().join("nothing")).unwrap_err();
+    assert!(e.to_string().contains("no file or chain root"), "{e}");
+    // A root where two formats exist and both fail: both are listed.
+    let e = read_chain(t.path().join("b")).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("GetDist") && msg.contains("PolyChord"),
+        "{msg}"
+    );
+    // Ranges with a bad entry.
+    write(t.path(), "r.ranges", "a 0 1\nb 0\n");
+    assert_eq!(
+        parse_line(&Ranges::read(&t.path().join("r.ranges")).unwrap_err()),
+        ("r.ranges".into(), 2)
+    );
+}
+
+#[test]
+fn real_cosmology_chains_load() {
+    let Some(dir) = chains_dir() else {
+        println!("SKIPPED: cosmology chains not found (set MARGFLOW_CHAINS or provide ../shared/data/cosmology_chains)");
+        return;
+    };
+    for (root, rows) in [
+        ("DES", 0),
+        ("Planck18TTTEEE", 0),
+        ("Planck18TTTEEE_DES", 0),
+        ("prior", 0),
+    ] {
+        let c = read_chain_full(dir.join(root), None).unwrap();
+        let _ = rows;
+        assert_eq!(c.format, ChainFormat::GetDist);
+        let s = c.samples.select(&COSMO_PARAMS).unwrap();
+        assert_eq!(s.dim(), 6);
+        assert!(
+            s.len() > 1000 && s.ess() > 100.0,
+            "{root}: n {} ess {}",
+            s.len(),
+            s.ess()
+        );
+        let b = c
+            .bounds(&COSMO_PARAMS)
+            .expect("the six parameters have finite ranges");
+        assert_eq!(b.lo()[0], 0.005);
+        // Physics check: every chain's mean of n_s lies in the prior range and near 0.97 for
+        // the data chains (Planck 2018: n_s = 0.965 ± 0.004).
+        let ns = s.mean()[5];
+        if root.starts_with("Planck") {
+            assert!((ns - 0.965).abs() < 0.01, "{root}: n_s {ns}");
+        }
+    }
+}
+
+#[cfg(feature = "polars")]
+#[test]
+fn parquet_and_dataframe_round_trip() {
+    use margflow::samples::readers::parquet::{
+        from_dataframe, read_parquet, to_dataframe, write_parquet,
+    };
+    let x = margflow::Matrix::new(3, 2, vec![0.5, -1.0, 1e-300, 2.0, 3.0, 4.0]).unwrap();
+    let s = margflow::WeightedSamples::new(x, vec![1.0, 0.0, 2.5], vec!["a".into(), "b".into()])
+        .unwrap();
+    let df = to_dataframe(&s, None).unwrap();
+    assert_eq!(df.width(), 3);
+    assert_eq!(
+        from_dataframe(&df, None, Path::new("DataFrame")).unwrap(),
+        s
+    );
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("s.parquet");
+    write_parquet(&s, &p, Some("wt")).unwrap();
+    assert_eq!(read_parquet(&p, Some("wt")).unwrap(), s);
+    assert_eq!(read_chain_full(&p, Some("wt")).unwrap().samples, s);
+}
+
+#[cfg(feature = "hdf5")]
+#[test]
+fn hdf5_round_trip_and_errors() {
+    use margflow::samples::readers::hdf5::{read_hdf5, write_hdf5};
+    let x = margflow::Matrix::new(3, 2, vec![0.5, -1.0, 1e-300, 2.0, 3.0, 4.0]).unwrap();
+    let s = margflow::WeightedSamples::new(x, vec![1.0, 0.0, 2.5], vec!["a".into(), "β".into()])
+        .unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("s.h5");
+    write_hdf5(&s, &p).unwrap();
+    assert_eq!(read_hdf5(&p, None).unwrap(), s);
+    assert_eq!(read_chain(&p).unwrap(), s);
+    write(t.path(), "bad.h5", "not hdf5");
+    assert!(matches!(
+        read_hdf5(&t.path().join("bad.h5"), None),
+        Err(Error::Parse { .. })
+    ));
+}
