@@ -23,6 +23,8 @@ enum Command {
     Sample(cli::sample::SampleArgs),
     /// Run the whole workflow on generated data.
     Demo(cli::demo::DemoArgs),
+    /// Marginal KL divergence and model dimensionality against a prior.
+    Stats(cli::stats::StatsArgs),
     /// Nested sampling of a built-in test problem, writing PolyChord files.
     Nest(cli::nest::NestArgs),
 }
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Sample(a) => cli::sample::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::Nest(a) => cli::nest::run(a),
+        Command::Stats(a) => cli::stats::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,15 +13,16 @@ pub mod train;
 use std::path::Path;
 
 use crate::error::Result;
-use crate::samples::{read_csv, WeightedSamples};
+use crate::samples::{read_chain_full, WeightedSamples};
 
-/// Reads weighted samples from a file (CSV with a header), keeping only `params` if given.
+/// Reads weighted samples from a file or chain root (CSV with a header, getdist, PolyChord,
+/// MultiNest, parquet, HDF5: see [`read_chain_full`]), keeping only `params` if given.
 pub fn read_samples(
     path: &Path,
     weights_column: Option<&str>,
     params: Option<&[String]>,
 ) -> Result<WeightedSamples> {
-    let samples = read_csv(path, weights_column)?;
+    let samples = read_chain_full(path, weights_column)?.samples;
     match params {
         Some(p) => samples.select(p),
         None => Ok(samples),

@@ -14,7 +14,8 @@ use crate::transform::Bounds;
 /// Fit a density estimator to the parameters of a samples file and save the model directory.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Samples: a CSV file with a header row (one column per parameter, optionally a weights column).
+    /// Samples: a CSV file with a header row (one column per parameter, optionally a weights
+    /// column), or a chain (getdist root, PolyChord/MultiNest root, parquet, HDF5).
     #[arg(long)]
     pub input: PathBuf,
     /// Directory to write the model to (model.yaml + weights.safetensors).

@@ -45,8 +45,6 @@ pub fn fit_named(
             ),
         )
     })?;
-    let options = FitOptions {
-        maf: MafConfig::builder().progress(false).build()?,
-    };
+    let options = FitOptions::new(MafConfig::builder().progress(false).build()?);
     Ok(Box::new(fit_any(kind, &options, samples, bounds, seed)?))
 }
