@@ -28,7 +28,8 @@ fn ar1_gaussian_in_box_with_maf() {
         200,
     )
     .unwrap();
-    println!("closed form D = {want:.4}, d = 5\nMAF: {:#?}", r);
+    let exact = margflow::stats::marginal_stats(&g, &prior, &s, 200, 0).unwrap();
+    println!("closed form D = {want:.4}, d = 5\nexact density on these samples: {exact:?}\nMAF: {:#?}", r);
     let c = r.combined;
     assert!(
         (c.kl - want).abs() < 0.05,
