@@ -36,3 +36,8 @@ pub use persist::Persist;
 pub use rng::{rng_from_seed, MfRng};
 pub use samples::{read_chain, read_csv, write_csv, WeightedSamples};
 pub use transform::{Bounds, Gaussianiser, LatentDensity, Transformed};
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
