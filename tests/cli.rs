@@ -34,8 +34,8 @@ fn write_chain(path: &Path) {
         let (u1, u2) = (uniform(), uniform());
         let r = (-2.0 * u1.ln()).sqrt();
         let (z1, z2) = (
-            r * (6.283185307179586 * u2).cos(),
-            r * (6.283185307179586 * u2).sin(),
+            r * (std::f64::consts::TAU * u2).cos(),
+            r * (std::f64::consts::TAU * u2).sin(),
         );
         let w = 0.5 + uniform();
         text.push_str(&format!(

@@ -29,7 +29,10 @@ fn ar1_gaussian_in_box_with_maf() {
     )
     .unwrap();
     let exact = margflow::stats::marginal_stats(&g, &prior, &s, 200, 0).unwrap();
-    println!("closed form D = {want:.4}, d = 5\nexact density on these samples: {exact:?}\nMAF: {:#?}", r);
+    println!(
+        "closed form D = {want:.4}, d = 5\nexact density on these samples: {exact:?}\nMAF: {:#?}",
+        r
+    );
     let c = r.combined;
     assert!(
         (c.kl - want).abs() < 0.05,

@@ -98,6 +98,7 @@ fn benchmark_box(target: Target) -> Bounds {
     })
 }
 
+#[allow(clippy::too_many_arguments)] // one row's whole description, passed flat
 fn bench(
     estimator: &'static str,
     kind: EstimatorKind,

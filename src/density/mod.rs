@@ -49,6 +49,8 @@ pub trait Sample: Density {
 }
 
 /// A density with a deterministic map from the unit cube (a nested-sampling prior transform).
+// `from_unit_cube` is the name the nested-sampling literature uses for a prior transform.
+#[allow(clippy::wrong_self_convention)]
 pub trait UnitCube: Density {
     /// Writes `θ(u)` into `theta`. `u` must have `dim` entries in `[0, 1]`.
     fn from_unit_cube(&self, u: &[f64], theta: &mut [f64]) -> Result<()>;
