@@ -10,4 +10,4 @@ if ! dpkg -s libhdf5-dev >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libhdf5-dev pkg-config
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/margflow-target}"
-cargo test --features polars,hdf5 "$@"
+cargo test --no-fail-fast --features polars,hdf5 "$@"

@@ -14,6 +14,7 @@ pub mod error;
 pub mod fit;
 pub mod flow;
 pub mod kde;
+pub mod linalg;
 pub mod matrix;
 pub mod model;
 pub mod nested;

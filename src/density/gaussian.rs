@@ -18,6 +18,7 @@ use rand_distr::{Distribution, StandardNormal};
 use super::{Density, Sample, UnitCube};
 use crate::error::{Error, Result};
 use crate::fit::Fit;
+use crate::linalg::{lower_mul, lower_solve};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 use crate::transform::{check_cube_point, clamp_open, normal, Bounds};
@@ -144,36 +145,23 @@ impl Gaussian {
 
     /// `x = μ + L z` for one standard-normal vector `z`.
     fn push(&self, z: &[f64], x: &mut [f64]) {
-        let d = self.dim();
-        for (a, xa) in x.iter_mut().enumerate().take(d) {
-            let row = self.chol.row(a);
-            *xa = self.mean[a] + (0..=a).map(|b| row[b] * z[b]).sum::<f64>();
+        lower_mul(self.chol.as_slice(), z, x);
+        for (xa, m) in x.iter_mut().zip(&self.mean) {
+            *xa += m;
         }
     }
 }
 
-/// Cholesky factor of a symmetric positive-definite matrix; errors naming the failing pivot.
+/// Cholesky factor of a symmetric positive-definite matrix (see [`crate::linalg::cholesky`]).
 fn cholesky(a: &Matrix) -> Result<Matrix> {
     let d = a.nrows();
-    let mut l = Matrix::zeros(d, d);
-    for i in 0..d {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|k| l.get(i, k) * l.get(j, k)).sum();
-            if i == j {
-                let p = a.get(i, i) - s;
-                if p.is_nan() || p <= 0.0 {
-                    return Err(Error::invalid(
-                        "cov",
-                        format!("not positive definite (pivot {i} is {p}); check for duplicated or constant parameters"),
-                    ));
-                }
-                l.row_mut(i)[j] = p.sqrt();
-            } else {
-                l.row_mut(i)[j] = (a.get(i, j) - s) / l.get(j, j);
-            }
-        }
-    }
-    Ok(l)
+    let l = crate::linalg::cholesky(a.as_slice(), d).ok_or_else(|| {
+        Error::invalid(
+            "cov",
+            "not positive definite; check for duplicated or constant parameters",
+        )
+    })?;
+    Matrix::new(d, d, l)
 }
 
 impl Density for Gaussian {
@@ -185,7 +173,7 @@ impl Density for Gaussian {
         let d = self.dim();
         x.check_dim("x", d)?;
         let norm = -0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + self.log_det);
-        let mut z = vec![0.0; d];
+        let (mut z, mut diff) = (vec![0.0; d], vec![0.0; d]);
         x.rows()
             .enumerate()
             .map(|(i, r)| {
@@ -198,11 +186,10 @@ impl Density for Gaussian {
                     });
                 }
                 // Forward substitution L z = x − μ.
-                for a in 0..d {
-                    let row = self.chol.row(a);
-                    let s: f64 = (0..a).map(|b| row[b] * z[b]).sum();
-                    z[a] = (r[a] - self.mean[a] - s) / row[a];
+                for ((c, v), m) in diff.iter_mut().zip(r).zip(&self.mean) {
+                    *c = v - m;
                 }
+                lower_solve(self.chol.as_slice(), &diff, &mut z);
                 let q: f64 = z.iter().map(|v| v * v).sum();
                 // An infinite coordinate gives q = ∞ and log p = −∞ (or NaN from ∞ − ∞: map it).
                 let lp = norm - 0.5 * q;

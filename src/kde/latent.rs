@@ -12,8 +12,8 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use super::fastexp::{spatial_order, KernelBlocks};
-use super::linalg::{mul_lower, solve_lower};
 use crate::error::{Error, Result};
+use crate::linalg::{lower_mul, lower_solve};
 use crate::matrix::Matrix;
 use crate::transform::normal::HALF_LN_2PI;
 use crate::transform::LatentDensity;
@@ -92,8 +92,8 @@ impl KdeLatent {
         let z: Vec<Vec<f64>> = centres
             .rows()
             .map(|c| {
-                let mut z = c.to_vec();
-                solve_lower(&chol, d, &mut z);
+                let mut z = vec![0.0; c.len()];
+                lower_solve(&chol, c, &mut z);
                 z
             })
             .collect();
@@ -176,8 +176,7 @@ impl LatentDensity for KdeLatent {
             .for_each(|(c, chunk)| {
                 let mut q = vec![0.0; d];
                 for (k, o) in chunk.iter_mut().enumerate() {
-                    q.copy_from_slice(y.row(c * QUERY_CHUNK + k));
-                    solve_lower(&self.chol, d, &mut q);
+                    lower_solve(&self.chol, y.row(c * QUERY_CHUNK + k), &mut q);
                     *o = self.log_norm + self.blocks.log_sum(&q);
                 }
             });
@@ -194,7 +193,7 @@ impl LatentDensity for KdeLatent {
                 *v = StandardNormal.sample(rng);
             }
             let row = y.row_mut(i);
-            mul_lower(&self.chol, d, &e, row);
+            lower_mul(&self.chol, &e, row);
             for (r, c) in row.iter_mut().zip(self.centres.row(k)) {
                 *r += c;
             }

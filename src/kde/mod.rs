@@ -26,7 +26,6 @@
 mod cube;
 mod fastexp;
 mod latent;
-pub(crate) mod linalg;
 mod persist;
 
 pub use latent::KdeLatent;
@@ -179,7 +178,7 @@ impl Fit for KdeConfig {
 fn kernel_chol(cov: &[f64], h: f64) -> Result<Vec<f64>> {
     let d = (cov.len() as f64).sqrt() as usize;
     let kernel: Vec<f64> = cov.iter().map(|c| c * h * h).collect();
-    linalg::cholesky(&kernel, d).ok_or_else(|| {
+    crate::linalg::cholesky(&kernel, d).ok_or_else(|| {
         Error::invalid(
             "samples",
             "the samples' covariance in the Gaussianised space is singular (repeated or collinear points, or an effective sample size near 1); a KDE needs samples that span every dimension",

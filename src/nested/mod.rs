@@ -17,7 +17,6 @@
 mod cluster;
 mod config;
 mod likelihood;
-mod linalg;
 mod output;
 mod pipeline;
 pub mod problems;

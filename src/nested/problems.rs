@@ -8,9 +8,9 @@
 //! | [`TwoGaussians`] | `[−1, 1]^d` | `−d log 2` | closed form (equal-weight normalised mixture, modes 10σ apart) |
 
 use super::likelihood::LogLikelihood;
-use super::linalg::{cholesky, logsumexp, lower_solve};
 use crate::density::UniformBox;
 use crate::error::{Error, Result};
+use crate::linalg::{cholesky, logsumexp, lower_solve};
 use crate::transform::normal::HALF_LN_2PI;
 use crate::transform::Bounds;
 

@@ -8,9 +8,9 @@
 use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
 
-use super::linalg::{cholesky, lower_mul, lower_solve};
 use crate::error::{Error, Result};
 use crate::fit::{resolve_bounds, Fit};
+use crate::linalg::{cholesky, lower_mul, lower_solve};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 use crate::transform::normal::{inv_cdf, HALF_LN_2PI};

@@ -14,11 +14,11 @@
 use rayon::prelude::*;
 
 use super::likelihood::LogLikelihood;
-use super::linalg::logsumexp;
 use super::run::Estimate;
 use crate::density::{Density, Sample};
 use crate::error::{Error, Result};
 use crate::fit::Fit;
+use crate::linalg::logsumexp;
 use crate::matrix::Matrix;
 use crate::rng::{child_seed, rng_from_seed};
 use crate::samples::{kish_ess, WeightedSamples};

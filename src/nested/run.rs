@@ -15,8 +15,8 @@
 
 use rand::Rng;
 
-use super::linalg::logsumexp;
 use crate::error::{Error, Result};
+use crate::linalg::logsumexp;
 use crate::matrix::Matrix;
 use crate::rng::rng_from_seed;
 use crate::samples::WeightedSamples;

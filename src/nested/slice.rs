@@ -14,9 +14,9 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 
 use super::likelihood::LogLikelihood;
-use super::linalg::lower_mul;
 use crate::density::UnitCube;
 use crate::error::{Error, Result};
+use crate::linalg::lower_mul;
 use crate::rng::MfRng;
 
 /// Likelihood calls and NaN returns counted by one task.

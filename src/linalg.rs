@@ -1,5 +1,7 @@
-//! The small dense linear algebra the sampler needs: a Cholesky factor, a lower-triangular
-//! product, and `log Σ exp`.
+//! The small dense linear algebra margflow needs, in one place: Cholesky factors, products and
+//! solves with lower-triangular matrices (all row-major `d × d` slices), `log Σ exp`, and
+//! means and covariances. Used by the KDE, the nested sampler, the Gaussian densities and the
+//! benchmark targets.
 
 /// Lower Cholesky factor `L` (row-major `d × d`, `L Lᵀ = A`) of a symmetric matrix `A`.
 ///
@@ -14,7 +16,7 @@ pub fn cholesky(a: &[f64], d: usize) -> Option<Vec<f64>> {
                 s -= l[i * d + k] * l[j * d + k];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
+                if s.is_nan() || s <= 0.0 || s.is_infinite() {
                     return None;
                 }
                 l[i * d + i] = s.sqrt();
