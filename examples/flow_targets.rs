@@ -75,6 +75,9 @@ fn main() -> margflow::Result<()> {
     if let Some(v) = env("MF_PATIENCE").and_then(|v| v.parse().ok()) {
         b = b.patience(v);
     }
+    if let Some(v) = env("MF_MIN_DELTA").and_then(|v| v.parse().ok()) {
+        b = b.min_delta(v);
+    }
     if let Some(v) = env("MF_EMA").and_then(|v| v.parse().ok()) {
         b = b.ema_decay(v);
     }

@@ -283,6 +283,11 @@ fn config_rejects_bad_values_by_name() {
             MafConfig::builder().validation_fraction(-0.1).build(),
         ),
         ("patience", MafConfig::builder().patience(0).build()),
+        ("min_delta", MafConfig::builder().min_delta(-1e-3).build()),
+        (
+            "min_delta",
+            MafConfig::builder().min_delta(f64::NAN).build(),
+        ),
         ("clamp", MafConfig::builder().clamp(0.0).build()),
         ("ema_decay", MafConfig::builder().ema_decay(1.0).build()),
     ];
@@ -295,7 +300,7 @@ fn config_rejects_bad_values_by_name() {
     let def = MafConfig::default();
     assert_eq!(
         (def.n_mades, def.hidden.clone(), def.learning_rate),
-        (6, vec![50, 50], 1e-3)
+        (6, vec![50, 50], 3e-3)
     );
     assert_eq!(def.activation, Activation::Tanh);
     def.validate().unwrap();
