@@ -24,9 +24,24 @@ use crate::transform::normal::HALF_LN_2PI;
 /// with inner size `k`; `acc` adds to `dst` instead of overwriting it. Bounds are checked.
 #[allow(clippy::too_many_arguments)]
 fn matmul<T: Real>(
-    (m, n, k): (usize, usize, usize),
+    shape: (usize, usize, usize),
     dst: &mut [T],
     dst_rs: usize,
+    acc: bool,
+    lhs: &[T],
+    l_strides: (usize, usize),
+    rhs: &[T],
+    r_strides: (usize, usize),
+) {
+    matmul_strided(shape, dst, (dst_rs, 1), acc, lhs, l_strides, rhs, r_strides)
+}
+
+/// [`matmul`] with any destination strides: `dst[i·dst_rs + j·dst_cs]`.
+#[allow(clippy::too_many_arguments)]
+fn matmul_strided<T: Real>(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [T],
+    (dst_rs, dst_cs): (usize, usize),
     acc: bool,
     lhs: &[T],
     (lrs, lcs): (usize, usize),
@@ -37,13 +52,15 @@ fn matmul<T: Real>(
         return;
     }
     assert!(
-        (m - 1) * dst_rs + n <= dst.len(),
+        (m - 1) * dst_rs + (n - 1) * dst_cs < dst.len(),
         "matmul dst out of bounds"
     );
     if k == 0 {
         if !acc {
             for i in 0..m {
-                dst[i * dst_rs..i * dst_rs + n].fill(T::ZERO);
+                for j in 0..n {
+                    dst[i * dst_rs + j * dst_cs] = T::ZERO;
+                }
             }
         }
         return;
@@ -64,7 +81,7 @@ fn matmul<T: Real>(
             n,
             k,
             dst.as_mut_ptr(),
-            1,
+            dst_cs as isize,
             dst_rs as isize,
             acc,
             lhs.as_ptr(),
@@ -179,6 +196,7 @@ macro_rules! multiversion {
 
 multiversion!(forward_fast, forward_avx2, forward, (lay: &Layout, params: &[T], y: &[T], keep: bool, tape: &mut Tape<T>, logq: &mut [T]));
 multiversion!(backward_fast, backward_avx2, backward, (lay: &Layout, params: &[T], tape: &Tape<T>, g_logq: &[T], grad: &mut [T]));
+multiversion!(inverse_fast, inverse_avx2, inverse, (lay: &Layout, params: &[T], v: &mut [T]));
 
 /// `log q(y)` for the `B = y.len() / d` rows of `y` (natural order), written to `logq`.
 /// With `keep`, the tape holds every MADE's intermediates for [`backward`].
@@ -236,16 +254,39 @@ pub(crate) fn forward<T: Real>(
             for row in dst.chunks_exact_mut(ls.n_out) {
                 row.copy_from_slice(bias);
             }
-            matmul(
-                (rows, ls.n_out, ls.n_in),
-                dst,
-                ls.n_out,
-                true,
-                input,
-                (ls.n_in, 1),
-                &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in],
-                (1, ls.n_in),
-            );
+            let w = &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in];
+            if l > 0 && l < nh && d > 2 {
+                // Hidden → hidden: the units of degree m see only the inputs of degree ≤ m,
+                // the first `ends[l − 1][m]` columns (degrees are sorted); skip the zero
+                // blocks of the mask.
+                for m in 1..d {
+                    let (r0, r1) = (lay.ends[l][m - 1], lay.ends[l][m]);
+                    if r0 == r1 {
+                        continue;
+                    }
+                    matmul(
+                        (rows, r1 - r0, lay.ends[l - 1][m]),
+                        &mut dst[r0..],
+                        ls.n_out,
+                        true,
+                        input,
+                        (ls.n_in, 1),
+                        &w[r0 * ls.n_in..],
+                        (1, ls.n_in),
+                    );
+                }
+            } else {
+                matmul(
+                    (rows, ls.n_out, ls.n_in),
+                    dst,
+                    ls.n_out,
+                    true,
+                    input,
+                    (ls.n_in, 1),
+                    w,
+                    (1, ls.n_in),
+                );
+            }
             if l < nh {
                 activate(lay.arch.activation, dst);
             }
@@ -377,7 +418,10 @@ pub(crate) fn backward<T: Real>(
 /// Each MADE is inverted in `d` sequential passes over positions; pass `p` computes `x_p` from
 /// the hidden units of degree `≤ p` (already known), then only the hidden units of degree
 /// `p + 1`, which are one contiguous block thanks to the sorted degrees. The whole inverse so
-/// costs about one forward pass per MADE.
+/// costs about one forward pass per MADE. The hidden activations are stored unit by unit
+/// (column-major, `hs[l][h·B + b]`), so that a block of units is contiguous: the bias and
+/// activation of a block run as one long vectorised loop per unit.
+#[inline(always)]
 pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
     let d = lay.arch.dim;
     let rows = v.len() / d;
@@ -403,28 +447,27 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
             }
         }
         for pos in 0..d {
-            let (src, src_rs, kk): (&[T], usize, usize) = if nh == 0 {
-                (&x, d, pos)
+            // (row stride, column stride, inner size) of the source of the output layer.
+            let (src, src_s, kk): (&[T], (usize, usize), usize) = if nh == 0 {
+                (&x, (d, 1), pos)
             } else {
-                (&hs[nh - 1], lo.n_in, lay.ends[nh - 1][pos])
+                (&hs[nh - 1], (1, rows), lay.ends[nh - 1][pos])
             };
-            for row in out2.chunks_exact_mut(2) {
-                row[0] = p[lo.b_off + pos];
-                row[1] = p[lo.b_off + d + pos];
-            }
+            // The biases are added below, in the same loop as the affine map.
+            let (b_mu, b_s) = (p[lo.b_off + pos], p[lo.b_off + d + pos]);
             matmul(
                 (rows, 2, kk),
                 &mut out2,
                 2,
-                true,
+                false,
                 src,
-                (src_rs, 1),
+                src_s,
                 &p[lo.w_off + pos * lo.n_in..lo.w_off + lo.n_out * lo.n_in],
                 (1, d * lo.n_in),
             );
             for b in 0..rows {
-                let sv = c * (out2[2 * b + 1] * inv_c).tanh();
-                x[b * d + pos] = zpos[b * d + pos] * sv.exp() + out2[2 * b];
+                let sv = c * ((out2[2 * b + 1] + b_s) * inv_c).tanh();
+                x[b * d + pos] = zpos[b * d + pos] * sv.exp() + (out2[2 * b] + b_mu);
             }
             if pos + 1 == d {
                 break;
@@ -438,30 +481,26 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
                 }
                 let (before, rest) = hs.split_at_mut(l);
                 let dst = &mut rest[0];
-                let (src, src_rs, kk): (&[T], usize, usize) = if l == 0 {
-                    (&x, d, m)
+                let (src, src_s, kk): (&[T], (usize, usize), usize) = if l == 0 {
+                    (&x, (d, 1), m)
                 } else {
-                    (&before[l - 1], ls.n_in, lay.ends[l - 1][m])
+                    (&before[l - 1], (1, rows), lay.ends[l - 1][m])
                 };
-                for b in 0..rows {
-                    dst[b * ls.n_out + r0..b * ls.n_out + r1]
-                        .copy_from_slice(&p[ls.b_off + r0..ls.b_off + r1]);
-                }
-                matmul(
+                matmul_strided(
                     (rows, r1 - r0, kk),
-                    &mut dst[r0..],
-                    ls.n_out,
-                    true,
+                    &mut dst[r0 * rows..],
+                    (1, rows),
+                    false,
                     src,
-                    (src_rs, 1),
+                    src_s,
                     &p[ls.w_off + r0 * ls.n_in..ls.w_off + ls.n_out * ls.n_in],
                     (1, ls.n_in),
                 );
-                for b in 0..rows {
-                    activate(
-                        lay.arch.activation,
-                        &mut dst[b * ls.n_out + r0..b * ls.n_out + r1],
-                    );
+                for h in r0..r1 {
+                    let bias = p[ls.b_off + h];
+                    let col = &mut dst[h * rows..(h + 1) * rows];
+                    col.iter_mut().for_each(|v| *v += bias);
+                    activate(lay.arch.activation, col);
                 }
             }
         }

@@ -230,7 +230,7 @@ impl MafNet {
             .par_chunks(BLOCK * d)
             .flat_map_iter(|chunk| {
                 let mut v: Vec<f32> = chunk.iter().map(|&x| x as f32).collect();
-                native::inverse(&self.layout, &self.params32, &mut v);
+                native::inverse_fast(&self.layout, &self.params32, &mut v);
                 v.into_iter().map(|x| x as f64)
             })
             .collect();
@@ -277,7 +277,7 @@ impl LatentDensity for MafNet {
             return Err(Error::dims("u", d, u.len()));
         }
         let mut v: Vec<f64> = u.iter().map(|&x| normal::inv_cdf(x)).collect();
-        native::inverse(&self.layout, &self.params, &mut v);
+        native::inverse_fast(&self.layout, &self.params, &mut v);
         self.unstandardise(&mut v);
         y.copy_from_slice(&v);
         Ok(())
