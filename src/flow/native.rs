@@ -209,6 +209,9 @@ pub(crate) fn forward<T: Real>(
     tape: &mut Tape<T>,
     logq: &mut [T],
 ) {
+    if !keep {
+        return forward_eval(lay, params, y, tape, logq);
+    }
     let d = lay.arch.dim;
     let rows = y.len() / d;
     let n_mades = lay.arch.n_mades;
@@ -314,6 +317,127 @@ pub(crate) fn forward<T: Real>(
         }
         logq[b] = logq[b] - half * sq - norm;
     }
+}
+
+/// [`forward`] without a tape, for evaluation: the same equations with the layer outputs
+/// stored unit by unit (column-major, `buf[j·B + b]`), so that bias, activation and the affine
+/// map run as long vectorised loops over the rows of one unit, and the all-zero blocks of
+/// the hidden → hidden masks are skipped as in [`forward`].
+#[inline(always)]
+fn forward_eval<T: Real>(lay: &Layout, params: &[T], y: &[T], tape: &mut Tape<T>, logq: &mut [T]) {
+    let d = lay.arch.dim;
+    let rows = y.len() / d;
+    let nh = lay.arch.hidden.len();
+    let c = T::from_f64(lay.arch.clamp);
+    let inv_c = T::from_f64(1.0 / lay.arch.clamp);
+    let max_w = lay.layers.iter().map(|l| l.n_out).max().unwrap_or(0);
+    let resize = |v: &mut Vec<T>, n: usize| {
+        v.clear();
+        v.resize(n, T::ZERO);
+    };
+    // Scratch from the tape: two layer buffers, the inputs in position order, the state.
+    tape.rows = rows;
+    tape.hs.resize_with(1, Vec::new);
+    tape.hs[0].resize_with(2, Vec::new);
+    tape.xin.resize_with(1, Vec::new);
+    let (mut a, mut bb) = {
+        let h = &mut tape.hs[0];
+        (std::mem::take(&mut h[0]), std::mem::take(&mut h[1]))
+    };
+    resize(&mut a, rows * max_w);
+    resize(&mut bb, rows * max_w);
+    let xin = &mut tape.xin[0];
+    resize(xin, rows * d);
+    let v = &mut tape.v;
+    v.clear();
+    v.extend_from_slice(y);
+    logq.fill(T::ZERO);
+    for k in 0..lay.arch.n_mades {
+        let p = &params[k * lay.made_size..(k + 1) * lay.made_size];
+        let order = &lay.orders[k];
+        // Inputs in position order, unit-major: xin[pos·B + b].
+        for (pos, &var) in order.iter().enumerate() {
+            let col = &mut xin[pos * rows..(pos + 1) * rows];
+            for (b, x) in col.iter_mut().enumerate() {
+                *x = v[b * d + var];
+            }
+        }
+        for l in 0..=nh {
+            let ls = lay.layers[l];
+            let input: &[T] = if l == 0 { &xin[..] } else { &a[..] };
+            let w = &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in];
+            if l > 0 && l < nh && d > 2 {
+                for m in 1..d {
+                    let (r0, r1) = (lay.ends[l][m - 1], lay.ends[l][m]);
+                    if r0 == r1 {
+                        continue;
+                    }
+                    matmul_strided(
+                        (rows, r1 - r0, lay.ends[l - 1][m]),
+                        &mut bb[r0 * rows..],
+                        (1, rows),
+                        false,
+                        input,
+                        (1, rows),
+                        &w[r0 * ls.n_in..],
+                        (1, ls.n_in),
+                    );
+                }
+            } else {
+                matmul_strided(
+                    (rows, ls.n_out, ls.n_in),
+                    &mut bb[..],
+                    (1, rows),
+                    false,
+                    input,
+                    (1, rows),
+                    w,
+                    (1, ls.n_in),
+                );
+            }
+            if l < nh {
+                for h in 0..ls.n_out {
+                    let bias = p[ls.b_off + h];
+                    let col = &mut bb[h * rows..(h + 1) * rows];
+                    col.iter_mut().for_each(|v| *v += bias);
+                    activate(lay.arch.activation, col);
+                }
+                std::mem::swap(&mut a, &mut bb);
+            }
+        }
+        // bb holds the output layer: μ_pos in column pos, s̃_pos in column d + pos.
+        for (pos, &var) in order.iter().enumerate() {
+            let (b_mu, b_s) = (p[lo_bias(lay) + pos], p[lo_bias(lay) + d + pos]);
+            let mu = &bb[pos * rows..(pos + 1) * rows];
+            let st = &bb[(d + pos) * rows..(d + pos + 1) * rows];
+            let xc = &mut xin[pos * rows..(pos + 1) * rows];
+            for b in 0..rows {
+                let sv = c * ((st[b] + b_s) * inv_c).tanh();
+                xc[b] = (xc[b] - (mu[b] + b_mu)) * (-sv).exp();
+                logq[b] = logq[b] - sv;
+            }
+            for (b, &z) in xc.iter().enumerate() {
+                v[b * d + var] = z;
+            }
+        }
+    }
+    let norm = T::from_f64(d as f64 * HALF_LN_2PI);
+    let half = T::from_f64(0.5);
+    for b in 0..rows {
+        let mut sq = T::ZERO;
+        for &vi in &v[b * d..(b + 1) * d] {
+            sq += vi * vi;
+        }
+        logq[b] = logq[b] - half * sq - norm;
+    }
+    tape.hs[0][0] = a;
+    tape.hs[0][1] = bb;
+}
+
+/// Offset of the output layer's biases within a MADE's slice.
+#[inline(always)]
+fn lo_bias(lay: &Layout) -> usize {
+    lay.layers[lay.arch.hidden.len()].b_off
 }
 
 /// Gradient of `L = Σ_b g_b log q(y_b)` with respect to every parameter, from the tape of a
