@@ -112,7 +112,7 @@ fn exp_f32(x: f32) -> f32 {
     const P2: f32 = 8.333_452e-3;
     const P3: f32 = 4.166_579_6e-2;
     const P4: f32 = 1.666_666_5e-1;
-    const P5: f32 = 5.000_000_1e-1;
+    const P5: f32 = 0.5;
     let x = x.clamp(-87.3, 88.3);
     let fx = (x * LOG2E + 0.5).floor();
     let r = x - fx * C1 - fx * C2;
