@@ -542,8 +542,8 @@ pub(crate) fn backward<T: Real>(
 /// Each MADE is inverted in `d` sequential passes over positions; pass `p` computes `x_p` from
 /// the hidden units of degree `≤ p` (already known), then only the hidden units of degree
 /// `p + 1`, which are one contiguous block thanks to the sorted degrees. The whole inverse so
-/// costs about one forward pass per MADE. The hidden activations are stored unit by unit
-/// (column-major, `hs[l][h·B + b]`), so that a block of units is contiguous: the bias and
+/// costs about one forward pass per MADE. The inputs, outputs and hidden activations are
+/// stored unit by unit (column-major, `hs[l][h·B + b]`), so that a block of units is contiguous: the bias and
 /// activation of a block run as one long vectorised loop per unit.
 #[inline(always)]
 pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
@@ -565,33 +565,36 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
     for k in (0..lay.arch.n_mades).rev() {
         let p = &params[k * lay.made_size..(k + 1) * lay.made_size];
         let order = &lay.orders[k];
-        for b in 0..rows {
-            for (pos, &var) in order.iter().enumerate() {
-                zpos[b * d + pos] = v[b * d + var];
+        for (pos, &var) in order.iter().enumerate() {
+            for (b, z) in zpos[pos * rows..(pos + 1) * rows].iter_mut().enumerate() {
+                *z = v[b * d + var];
             }
         }
         for pos in 0..d {
             // (row stride, column stride, inner size) of the source of the output layer.
             let (src, src_s, kk): (&[T], (usize, usize), usize) = if nh == 0 {
-                (&x, (d, 1), pos)
+                (&x, (1, rows), pos)
             } else {
                 (&hs[nh - 1], (1, rows), lay.ends[nh - 1][pos])
             };
             // The biases are added below, in the same loop as the affine map.
             let (b_mu, b_s) = (p[lo.b_off + pos], p[lo.b_off + d + pos]);
-            matmul(
+            matmul_strided(
                 (rows, 2, kk),
                 &mut out2,
-                2,
+                (1, rows),
                 false,
                 src,
                 src_s,
                 &p[lo.w_off + pos * lo.n_in..lo.w_off + lo.n_out * lo.n_in],
                 (1, d * lo.n_in),
             );
+            let (mu, st) = out2.split_at(rows);
+            let xc = &mut x[pos * rows..(pos + 1) * rows];
+            let zc = &zpos[pos * rows..(pos + 1) * rows];
             for b in 0..rows {
-                let sv = c * ((out2[2 * b + 1] + b_s) * inv_c).tanh();
-                x[b * d + pos] = zpos[b * d + pos] * sv.exp() + (out2[2 * b] + b_mu);
+                let sv = c * ((st[b] + b_s) * inv_c).tanh();
+                xc[b] = zc[b] * sv.exp() + (mu[b] + b_mu);
             }
             if pos + 1 == d {
                 break;
@@ -606,7 +609,7 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
                 let (before, rest) = hs.split_at_mut(l);
                 let dst = &mut rest[0];
                 let (src, src_s, kk): (&[T], (usize, usize), usize) = if l == 0 {
-                    (&x, (d, 1), m)
+                    (&x, (1, rows), m)
                 } else {
                     (&before[l - 1], (1, rows), lay.ends[l - 1][m])
                 };
@@ -628,9 +631,9 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
                 }
             }
         }
-        for b in 0..rows {
-            for (pos, &var) in order.iter().enumerate() {
-                v[b * d + var] = x[b * d + pos];
+        for (pos, &var) in order.iter().enumerate() {
+            for (b, &xv) in x[pos * rows..(pos + 1) * rows].iter().enumerate() {
+                v[b * d + var] = xv;
             }
         }
     }
