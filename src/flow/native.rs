@@ -411,10 +411,10 @@ fn forward_eval<T: Real>(lay: &Layout, params: &[T], y: &[T], tape: &mut Tape<T>
             let mu = &bb[pos * rows..(pos + 1) * rows];
             let st = &bb[(d + pos) * rows..(d + pos + 1) * rows];
             let xc = &mut xin[pos * rows..(pos + 1) * rows];
-            for b in 0..rows {
-                let sv = c * ((st[b] + b_s) * inv_c).tanh();
-                xc[b] = (xc[b] - (mu[b] + b_mu)) * (-sv).exp();
-                logq[b] = logq[b] - sv;
+            for (((x, lq), &m), &st) in xc.iter_mut().zip(logq.iter_mut()).zip(mu).zip(st) {
+                let sv = c * ((st + b_s) * inv_c).tanh();
+                *x = (*x - (m + b_mu)) * (-sv).exp();
+                *lq = *lq - sv;
             }
             for (b, &z) in xc.iter().enumerate() {
                 v[b * d + var] = z;
@@ -592,9 +592,9 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
             let (mu, st) = out2.split_at(rows);
             let xc = &mut x[pos * rows..(pos + 1) * rows];
             let zc = &zpos[pos * rows..(pos + 1) * rows];
-            for b in 0..rows {
-                let sv = c * ((st[b] + b_s) * inv_c).tanh();
-                xc[b] = zc[b] * sv.exp() + (mu[b] + b_mu);
+            for (((x, &z), &m), &st) in xc.iter_mut().zip(zc).zip(mu).zip(st) {
+                let sv = c * ((st + b_s) * inv_c).tanh();
+                *x = z * sv.exp() + (m + b_mu);
             }
             if pos + 1 == d {
                 break;
