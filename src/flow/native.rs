@@ -24,9 +24,24 @@ use crate::transform::normal::HALF_LN_2PI;
 /// with inner size `k`; `acc` adds to `dst` instead of overwriting it. Bounds are checked.
 #[allow(clippy::too_many_arguments)]
 fn matmul<T: Real>(
-    (m, n, k): (usize, usize, usize),
+    shape: (usize, usize, usize),
     dst: &mut [T],
     dst_rs: usize,
+    acc: bool,
+    lhs: &[T],
+    l_strides: (usize, usize),
+    rhs: &[T],
+    r_strides: (usize, usize),
+) {
+    matmul_strided(shape, dst, (dst_rs, 1), acc, lhs, l_strides, rhs, r_strides)
+}
+
+/// [`matmul`] with any destination strides: `dst[i·dst_rs + j·dst_cs]`.
+#[allow(clippy::too_many_arguments)]
+fn matmul_strided<T: Real>(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [T],
+    (dst_rs, dst_cs): (usize, usize),
     acc: bool,
     lhs: &[T],
     (lrs, lcs): (usize, usize),
@@ -37,13 +52,15 @@ fn matmul<T: Real>(
         return;
     }
     assert!(
-        (m - 1) * dst_rs + n <= dst.len(),
+        (m - 1) * dst_rs + (n - 1) * dst_cs < dst.len(),
         "matmul dst out of bounds"
     );
     if k == 0 {
         if !acc {
             for i in 0..m {
-                dst[i * dst_rs..i * dst_rs + n].fill(T::ZERO);
+                for j in 0..n {
+                    dst[i * dst_rs + j * dst_cs] = T::ZERO;
+                }
             }
         }
         return;
@@ -64,7 +81,7 @@ fn matmul<T: Real>(
             n,
             k,
             dst.as_mut_ptr(),
-            1,
+            dst_cs as isize,
             dst_rs as isize,
             acc,
             lhs.as_ptr(),
@@ -179,6 +196,7 @@ macro_rules! multiversion {
 
 multiversion!(forward_fast, forward_avx2, forward, (lay: &Layout, params: &[T], y: &[T], keep: bool, tape: &mut Tape<T>, logq: &mut [T]));
 multiversion!(backward_fast, backward_avx2, backward, (lay: &Layout, params: &[T], tape: &Tape<T>, g_logq: &[T], grad: &mut [T]));
+multiversion!(inverse_fast, inverse_avx2, inverse, (lay: &Layout, params: &[T], v: &mut [T]));
 
 /// `log q(y)` for the `B = y.len() / d` rows of `y` (natural order), written to `logq`.
 /// With `keep`, the tape holds every MADE's intermediates for [`backward`].
@@ -191,6 +209,9 @@ pub(crate) fn forward<T: Real>(
     tape: &mut Tape<T>,
     logq: &mut [T],
 ) {
+    if !keep {
+        return forward_eval(lay, params, y, tape, logq);
+    }
     let d = lay.arch.dim;
     let rows = y.len() / d;
     let n_mades = lay.arch.n_mades;
@@ -236,16 +257,39 @@ pub(crate) fn forward<T: Real>(
             for row in dst.chunks_exact_mut(ls.n_out) {
                 row.copy_from_slice(bias);
             }
-            matmul(
-                (rows, ls.n_out, ls.n_in),
-                dst,
-                ls.n_out,
-                true,
-                input,
-                (ls.n_in, 1),
-                &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in],
-                (1, ls.n_in),
-            );
+            let w = &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in];
+            if l > 0 && l < nh && d > 2 {
+                // Hidden → hidden: the units of degree m see only the inputs of degree ≤ m,
+                // the first `ends[l − 1][m]` columns (degrees are sorted); skip the zero
+                // blocks of the mask.
+                for m in 1..d {
+                    let (r0, r1) = (lay.ends[l][m - 1], lay.ends[l][m]);
+                    if r0 == r1 {
+                        continue;
+                    }
+                    matmul(
+                        (rows, r1 - r0, lay.ends[l - 1][m]),
+                        &mut dst[r0..],
+                        ls.n_out,
+                        true,
+                        input,
+                        (ls.n_in, 1),
+                        &w[r0 * ls.n_in..],
+                        (1, ls.n_in),
+                    );
+                }
+            } else {
+                matmul(
+                    (rows, ls.n_out, ls.n_in),
+                    dst,
+                    ls.n_out,
+                    true,
+                    input,
+                    (ls.n_in, 1),
+                    w,
+                    (1, ls.n_in),
+                );
+            }
             if l < nh {
                 activate(lay.arch.activation, dst);
             }
@@ -273,6 +317,127 @@ pub(crate) fn forward<T: Real>(
         }
         logq[b] = logq[b] - half * sq - norm;
     }
+}
+
+/// [`forward`] without a tape, for evaluation: the same equations with the layer outputs
+/// stored unit by unit (column-major, `buf[j·B + b]`), so that bias, activation and the affine
+/// map run as long vectorised loops over the rows of one unit, and the all-zero blocks of
+/// the hidden → hidden masks are skipped as in [`forward`].
+#[inline(always)]
+fn forward_eval<T: Real>(lay: &Layout, params: &[T], y: &[T], tape: &mut Tape<T>, logq: &mut [T]) {
+    let d = lay.arch.dim;
+    let rows = y.len() / d;
+    let nh = lay.arch.hidden.len();
+    let c = T::from_f64(lay.arch.clamp);
+    let inv_c = T::from_f64(1.0 / lay.arch.clamp);
+    let max_w = lay.layers.iter().map(|l| l.n_out).max().unwrap_or(0);
+    let resize = |v: &mut Vec<T>, n: usize| {
+        v.clear();
+        v.resize(n, T::ZERO);
+    };
+    // Scratch from the tape: two layer buffers, the inputs in position order, the state.
+    tape.rows = rows;
+    tape.hs.resize_with(1, Vec::new);
+    tape.hs[0].resize_with(2, Vec::new);
+    tape.xin.resize_with(1, Vec::new);
+    let (mut a, mut bb) = {
+        let h = &mut tape.hs[0];
+        (std::mem::take(&mut h[0]), std::mem::take(&mut h[1]))
+    };
+    resize(&mut a, rows * max_w);
+    resize(&mut bb, rows * max_w);
+    let xin = &mut tape.xin[0];
+    resize(xin, rows * d);
+    let v = &mut tape.v;
+    v.clear();
+    v.extend_from_slice(y);
+    logq.fill(T::ZERO);
+    for k in 0..lay.arch.n_mades {
+        let p = &params[k * lay.made_size..(k + 1) * lay.made_size];
+        let order = &lay.orders[k];
+        // Inputs in position order, unit-major: xin[pos·B + b].
+        for (pos, &var) in order.iter().enumerate() {
+            let col = &mut xin[pos * rows..(pos + 1) * rows];
+            for (b, x) in col.iter_mut().enumerate() {
+                *x = v[b * d + var];
+            }
+        }
+        for l in 0..=nh {
+            let ls = lay.layers[l];
+            let input: &[T] = if l == 0 { &xin[..] } else { &a[..] };
+            let w = &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in];
+            if l > 0 && l < nh && d > 2 {
+                for m in 1..d {
+                    let (r0, r1) = (lay.ends[l][m - 1], lay.ends[l][m]);
+                    if r0 == r1 {
+                        continue;
+                    }
+                    matmul_strided(
+                        (rows, r1 - r0, lay.ends[l - 1][m]),
+                        &mut bb[r0 * rows..],
+                        (1, rows),
+                        false,
+                        input,
+                        (1, rows),
+                        &w[r0 * ls.n_in..],
+                        (1, ls.n_in),
+                    );
+                }
+            } else {
+                matmul_strided(
+                    (rows, ls.n_out, ls.n_in),
+                    &mut bb[..],
+                    (1, rows),
+                    false,
+                    input,
+                    (1, rows),
+                    w,
+                    (1, ls.n_in),
+                );
+            }
+            if l < nh {
+                for h in 0..ls.n_out {
+                    let bias = p[ls.b_off + h];
+                    let col = &mut bb[h * rows..(h + 1) * rows];
+                    col.iter_mut().for_each(|v| *v += bias);
+                    activate(lay.arch.activation, col);
+                }
+                std::mem::swap(&mut a, &mut bb);
+            }
+        }
+        // bb holds the output layer: μ_pos in column pos, s̃_pos in column d + pos.
+        for (pos, &var) in order.iter().enumerate() {
+            let (b_mu, b_s) = (p[lo_bias(lay) + pos], p[lo_bias(lay) + d + pos]);
+            let mu = &bb[pos * rows..(pos + 1) * rows];
+            let st = &bb[(d + pos) * rows..(d + pos + 1) * rows];
+            let xc = &mut xin[pos * rows..(pos + 1) * rows];
+            for (((x, lq), &m), &st) in xc.iter_mut().zip(logq.iter_mut()).zip(mu).zip(st) {
+                let sv = c * ((st + b_s) * inv_c).tanh();
+                *x = (*x - (m + b_mu)) * (-sv).exp();
+                *lq = *lq - sv;
+            }
+            for (b, &z) in xc.iter().enumerate() {
+                v[b * d + var] = z;
+            }
+        }
+    }
+    let norm = T::from_f64(d as f64 * HALF_LN_2PI);
+    let half = T::from_f64(0.5);
+    for b in 0..rows {
+        let mut sq = T::ZERO;
+        for &vi in &v[b * d..(b + 1) * d] {
+            sq += vi * vi;
+        }
+        logq[b] = logq[b] - half * sq - norm;
+    }
+    tape.hs[0][0] = a;
+    tape.hs[0][1] = bb;
+}
+
+/// Offset of the output layer's biases within a MADE's slice.
+#[inline(always)]
+fn lo_bias(lay: &Layout) -> usize {
+    lay.layers[lay.arch.hidden.len()].b_off
 }
 
 /// Gradient of `L = Σ_b g_b log q(y_b)` with respect to every parameter, from the tape of a
@@ -377,7 +542,10 @@ pub(crate) fn backward<T: Real>(
 /// Each MADE is inverted in `d` sequential passes over positions; pass `p` computes `x_p` from
 /// the hidden units of degree `≤ p` (already known), then only the hidden units of degree
 /// `p + 1`, which are one contiguous block thanks to the sorted degrees. The whole inverse so
-/// costs about one forward pass per MADE.
+/// costs about one forward pass per MADE. The inputs, outputs and hidden activations are
+/// stored unit by unit (column-major, `hs[l][h·B + b]`), so that a block of units is contiguous: the bias and
+/// activation of a block run as one long vectorised loop per unit.
+#[inline(always)]
 pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
     let d = lay.arch.dim;
     let rows = v.len() / d;
@@ -397,34 +565,36 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
     for k in (0..lay.arch.n_mades).rev() {
         let p = &params[k * lay.made_size..(k + 1) * lay.made_size];
         let order = &lay.orders[k];
-        for b in 0..rows {
-            for (pos, &var) in order.iter().enumerate() {
-                zpos[b * d + pos] = v[b * d + var];
+        for (pos, &var) in order.iter().enumerate() {
+            for (b, z) in zpos[pos * rows..(pos + 1) * rows].iter_mut().enumerate() {
+                *z = v[b * d + var];
             }
         }
         for pos in 0..d {
-            let (src, src_rs, kk): (&[T], usize, usize) = if nh == 0 {
-                (&x, d, pos)
+            // (row stride, column stride, inner size) of the source of the output layer.
+            let (src, src_s, kk): (&[T], (usize, usize), usize) = if nh == 0 {
+                (&x, (1, rows), pos)
             } else {
-                (&hs[nh - 1], lo.n_in, lay.ends[nh - 1][pos])
+                (&hs[nh - 1], (1, rows), lay.ends[nh - 1][pos])
             };
-            for row in out2.chunks_exact_mut(2) {
-                row[0] = p[lo.b_off + pos];
-                row[1] = p[lo.b_off + d + pos];
-            }
-            matmul(
+            // The biases are added below, in the same loop as the affine map.
+            let (b_mu, b_s) = (p[lo.b_off + pos], p[lo.b_off + d + pos]);
+            matmul_strided(
                 (rows, 2, kk),
                 &mut out2,
-                2,
-                true,
+                (1, rows),
+                false,
                 src,
-                (src_rs, 1),
+                src_s,
                 &p[lo.w_off + pos * lo.n_in..lo.w_off + lo.n_out * lo.n_in],
                 (1, d * lo.n_in),
             );
-            for b in 0..rows {
-                let sv = c * (out2[2 * b + 1] * inv_c).tanh();
-                x[b * d + pos] = zpos[b * d + pos] * sv.exp() + out2[2 * b];
+            let (mu, st) = out2.split_at(rows);
+            let xc = &mut x[pos * rows..(pos + 1) * rows];
+            let zc = &zpos[pos * rows..(pos + 1) * rows];
+            for (((x, &z), &m), &st) in xc.iter_mut().zip(zc).zip(mu).zip(st) {
+                let sv = c * ((st + b_s) * inv_c).tanh();
+                *x = z * sv.exp() + (m + b_mu);
             }
             if pos + 1 == d {
                 break;
@@ -438,36 +608,32 @@ pub(crate) fn inverse<T: Real>(lay: &Layout, params: &[T], v: &mut [T]) {
                 }
                 let (before, rest) = hs.split_at_mut(l);
                 let dst = &mut rest[0];
-                let (src, src_rs, kk): (&[T], usize, usize) = if l == 0 {
-                    (&x, d, m)
+                let (src, src_s, kk): (&[T], (usize, usize), usize) = if l == 0 {
+                    (&x, (1, rows), m)
                 } else {
-                    (&before[l - 1], ls.n_in, lay.ends[l - 1][m])
+                    (&before[l - 1], (1, rows), lay.ends[l - 1][m])
                 };
-                for b in 0..rows {
-                    dst[b * ls.n_out + r0..b * ls.n_out + r1]
-                        .copy_from_slice(&p[ls.b_off + r0..ls.b_off + r1]);
-                }
-                matmul(
+                matmul_strided(
                     (rows, r1 - r0, kk),
-                    &mut dst[r0..],
-                    ls.n_out,
-                    true,
+                    &mut dst[r0 * rows..],
+                    (1, rows),
+                    false,
                     src,
-                    (src_rs, 1),
+                    src_s,
                     &p[ls.w_off + r0 * ls.n_in..ls.w_off + ls.n_out * ls.n_in],
                     (1, ls.n_in),
                 );
-                for b in 0..rows {
-                    activate(
-                        lay.arch.activation,
-                        &mut dst[b * ls.n_out + r0..b * ls.n_out + r1],
-                    );
+                for h in r0..r1 {
+                    let bias = p[ls.b_off + h];
+                    let col = &mut dst[h * rows..(h + 1) * rows];
+                    col.iter_mut().for_each(|v| *v += bias);
+                    activate(lay.arch.activation, col);
                 }
             }
         }
-        for b in 0..rows {
-            for (pos, &var) in order.iter().enumerate() {
-                v[b * d + var] = x[b * d + pos];
+        for (pos, &var) in order.iter().enumerate() {
+            for (b, &xv) in x[pos * rows..(pos + 1) * rows].iter().enumerate() {
+                v[b * d + var] = xv;
             }
         }
     }

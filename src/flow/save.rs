@@ -1,6 +1,7 @@
 //! Saving and loading a [`Maf`] (kind `maf`): `model.yaml` holds the architecture, variable
 //! orders, bounds, parameter names, configuration and training history; `weights.safetensors`
-//! holds `made{k}.layer{l}.weight` (`n_out × n_in`) and `made{k}.layer{l}.bias` as `f64`, so the
+//! holds the standardisation layer `standardise.shift` and `standardise.scale` (`d`),
+//! `made{k}.layer{l}.weight` (`n_out × n_in`) and `made{k}.layer{l}.bias` as `f64`, so the
 //! round trip is exact.
 
 use std::path::Path;
@@ -27,6 +28,9 @@ struct MafMeta {
     history: TrainingHistory,
 }
 
+const SHIFT: &str = "standardise.shift";
+const SCALE: &str = "standardise.scale";
+
 fn weight_name(k: usize, l: usize) -> String {
     format!("made{k}.layer{l}.weight")
 }
@@ -50,6 +54,9 @@ impl Persist for Maf {
             history: net.history().clone(),
         };
         let mut arrays = Arrays::default();
+        let (shift, scale) = net.standardisation();
+        arrays.insert(SHIFT, vec![shift.len()], shift.to_vec());
+        arrays.insert(SCALE, vec![scale.len()], scale.to_vec());
         let p = net.params();
         for k in 0..lay.arch.n_mades {
             let base = k * lay.made_size;
@@ -100,6 +107,15 @@ impl Persist for Maf {
         let bounds = Bounds::new(meta.lo.clone(), meta.hi.clone())
             .map_err(|e| bad(format!("invalid bounds: {e}")))?;
         let lay = Layout::new(a.clone(), meta.orders.clone());
+        let shift = arrays.take(dir, SHIFT, &[a.dim])?;
+        let scale = arrays.take(dir, SCALE, &[a.dim])?;
+        if shift.iter().any(|v| !v.is_finite())
+            || scale.iter().any(|v| !(v.is_finite() && *v > 0.0))
+        {
+            return Err(bad(format!(
+                "invalid standardisation: shift {shift:?} must be finite and scale {scale:?} finite and > 0"
+            )));
+        }
         let mut p = vec![0.0; lay.n_params()];
         for k in 0..a.n_mades {
             let base = k * lay.made_size;
@@ -124,7 +140,7 @@ impl Persist for Maf {
                     .into(),
             ));
         }
-        let net = MafNet::from_parts(lay, p, meta.history, meta.config);
+        let net = MafNet::from_parts(lay, p, (shift, scale), meta.history, meta.config);
         Transformed::new(net, bounds)?.with_names(meta.names)
     }
 }

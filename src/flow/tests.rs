@@ -97,6 +97,65 @@ fn native_log_prob_and_gradient_match_candle_autograd() {
     }
 }
 
+/// The standardisation layer of [`MafNet`]: `log q(y) = log q_MADEs((y − m)/s) − Σ log s`,
+/// checked against candle's log_prob on the standardised points, and the inverse (unit-cube
+/// map and sampling) undoes it.
+#[test]
+fn standardisation_layer_matches_candle_and_inverts() {
+    use super::net::MafNet;
+    use crate::transform::{normal, LatentDensity};
+    let d = 3;
+    let lay = layout(d, Activation::Tanh);
+    let p = random_params(&lay, 31);
+    let (m, s) = (vec![0.4, -1.2, 0.05], vec![0.02, 1.7, 0.3]);
+    let net = MafNet::from_parts(
+        lay.clone(),
+        p.clone(),
+        (m.clone(), s.clone()),
+        Default::default(),
+        MafConfig::default(),
+    );
+    let y = random_y(29, d, 32);
+    let u: Vec<f64> = y
+        .as_slice()
+        .chunks(d)
+        .flat_map(|r| (0..d).map(|j| (r[j] - m[j]) / s[j]).collect::<Vec<_>>())
+        .collect();
+    let cn = CandleNet::new(&lay, &p, DType::F64, &Device::Cpu).unwrap();
+    let lq_c = cn
+        .log_prob(&cn.tensor(&u, 29, d).unwrap())
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
+    let log_s: f64 = s.iter().map(|v| v.ln()).sum();
+    let expect: Vec<f64> = lq_c.iter().map(|v| v - log_s).collect();
+    let got = net.log_prob_latent_f64(&y).unwrap();
+    assert!(max_rel(&got, &expect) < 1e-12);
+    let got32 = net.log_prob_latent(&y).unwrap();
+    assert!(max_rel(&got32, &expect) < 1e-4);
+    // Unit-cube map: z = F((y − m)/s) must equal Φ⁻¹(u).
+    let cube = [0.2, 0.7, 0.55];
+    let mut yy = vec![0.0; d];
+    net.latent_from_unit_cube(&cube, &mut yy).unwrap();
+    let uu: Vec<f64> = (0..d).map(|j| (yy[j] - m[j]) / s[j]).collect();
+    let mut tape = Tape::default();
+    let mut lq = vec![0.0; 1];
+    native::forward(&lay, &p, &uu, true, &mut tape, &mut lq);
+    let zl = tape_z(&tape, 2);
+    let mut z = vec![0.0; d];
+    for (pos, &var) in lay.orders[2].iter().enumerate() {
+        z[var] = zl[pos];
+    }
+    let want: Vec<f64> = cube.iter().map(|&c| normal::inv_cdf(c)).collect();
+    assert!(max_rel(&z, &want) < 1e-10, "{z:?} vs {want:?}");
+    // Samples land at the scale of the layer: column sd of order s, not 1.
+    let x = net.sample_latent(4000, &mut rng_from_seed(33)).unwrap();
+    let c0 = x.column(0);
+    let mean0 = c0.iter().sum::<f64>() / 4000.0;
+    assert!((mean0 - m[0]).abs() < 0.2, "mean {mean0}");
+    assert!(c0.iter().all(|v| (v - m[0]).abs() < 50.0 * s[0]));
+}
+
 #[test]
 fn f32_kernels_agree_with_f64() {
     let lay = layout(3, Activation::Tanh);
@@ -224,6 +283,11 @@ fn config_rejects_bad_values_by_name() {
             MafConfig::builder().validation_fraction(-0.1).build(),
         ),
         ("patience", MafConfig::builder().patience(0).build()),
+        ("min_delta", MafConfig::builder().min_delta(-1e-3).build()),
+        (
+            "min_delta",
+            MafConfig::builder().min_delta(f64::NAN).build(),
+        ),
         ("clamp", MafConfig::builder().clamp(0.0).build()),
         ("ema_decay", MafConfig::builder().ema_decay(1.0).build()),
     ];
@@ -236,8 +300,36 @@ fn config_rejects_bad_values_by_name() {
     let def = MafConfig::default();
     assert_eq!(
         (def.n_mades, def.hidden.clone(), def.learning_rate),
-        (6, vec![50, 50], 1e-3)
+        (6, vec![50, 50], 3e-3)
     );
     assert_eq!(def.activation, Activation::Tanh);
     def.validate().unwrap();
+}
+
+/// The evaluation path (no tape, unit-major buffers, skipped mask blocks) against the training
+/// path (tape, row-major) for one, two and three hidden layers.
+#[test]
+fn eval_path_matches_training_path() {
+    for hidden in [vec![9], vec![11, 7], vec![8, 12, 6]] {
+        for d in [1usize, 2, 3, 5] {
+            let arch = Architecture {
+                dim: d,
+                n_mades: 3,
+                hidden: hidden.clone(),
+                activation: Activation::Tanh,
+                clamp: 2.0,
+            };
+            let lay = Layout::new(arch, default_orders(d, 3));
+            let p = random_params(&lay, 41);
+            let y = random_y(23, d, 42);
+            let mut tape = Tape::default();
+            let (mut a, mut b) = (vec![0.0; 23], vec![0.0; 23]);
+            native::forward(&lay, &p, y.as_slice(), true, &mut tape, &mut a);
+            // The same tape, reused, as the training engine does.
+            native::forward(&lay, &p, y.as_slice(), false, &mut tape, &mut b);
+            assert!(max_rel(&a, &b) < 1e-13, "d = {d}, hidden {hidden:?}");
+            native::forward(&lay, &p, y.as_slice(), true, &mut tape, &mut b);
+            assert!(max_rel(&a, &b) < 1e-13);
+        }
+    }
 }

@@ -4,9 +4,10 @@
 //! of the samples with positive weight, chosen by our RNG) is held out; the training part is
 //! reshuffled every epoch and cut into mini-batches; a mini-batch `B` takes the step on
 //! `−Σ_{i∈B} w_i log q(y_i) / (|B| w̄)`, with `w̄` the mean training weight, an unbiased
-//! estimate of `L`'s gradient. Training stops after `patience` epochs without a new best
-//! validation loss (or at `max_epochs`), and the best parameters (a real copy, taken when the
-//! best was reached) are restored.
+//! estimate of `L`'s gradient. Training stops after `patience` epochs without a significant
+//! improvement of the validation loss (a drop by more than `min_delta` below the last
+//! significant value), or at `max_epochs`; the parameters of the lowest validation loss (a real
+//! copy, taken when it was reached; small improvements count here) are restored.
 //!
 //! Every random choice (initial weights, split, shuffles) comes from `rng_from_seed(seed)`, and
 //! the native kernels are single-threaded and deterministic, so the same seed gives the same
@@ -386,7 +387,10 @@ pub(crate) fn train(
     };
     let mut hist = TrainingHistory::default();
     let mut best = (f64::INFINITY, engine.params()?);
-    // Plateau schedule: current factor and the epoch of the last best or halving.
+    // Patience and the plateau schedule count from the last *significant* improvement: a
+    // validation loss below `reference − min_delta`.
+    let (mut reference, mut last_significant) = (f64::INFINITY, 0usize);
+    // Plateau schedule: current factor and the epoch of the last significant best or halving.
     let (mut factor, mut since) = (1.0f64, 0usize);
     let wait = (cfg.patience / 3).max(1);
     for epoch in 0..cfg.max_epochs {
@@ -410,13 +414,17 @@ pub(crate) fn train(
         if val_loss < best.0 {
             best = (val_loss, engine.params()?);
             hist.best_epoch = epoch;
+        }
+        if val_loss < reference - cfg.min_delta {
+            reference = val_loss;
+            last_significant = epoch;
             since = epoch;
         } else if cfg.schedule == Schedule::Plateau && epoch - since >= wait && factor > 1.0 / 64.0
         {
             factor *= 0.5;
             since = epoch;
         }
-        if !val_loss.is_finite() || epoch - hist.best_epoch >= cfg.patience {
+        if !val_loss.is_finite() || epoch - last_significant >= cfg.patience {
             hist.stopped_early = epoch + 1 < cfg.max_epochs;
             break;
         }
