@@ -2,7 +2,7 @@
 //! MADEs (Germain et al. 2015, arXiv:1502.03509), trained on weighted samples.
 //!
 //! - [`MafConfig`]: the validated configuration (builder, defaults K = 6 MADEs of hidden
-//!   widths `[50, 50]`, tanh, Adam lr `3e-3`); it implements [`crate::Fit`] with model [`Maf`].
+//!   widths `[50, 50]`, tanh, Adam lr `1e-3`); it implements [`crate::Fit`] with model [`Maf`].
 //! - [`MafNet`]: the chain of MADEs, a [`crate::LatentDensity`] of the Gaussianised
 //!   coordinates; [`Maf`] = `Transformed<MafNet>` is the density of the parameters on their box.
 //! - Two training backends: native `f32` kernels with a hand-written backward pass and `gemm`
@@ -11,7 +11,8 @@
 //!   sd of the training data, so the fit does not depend on how wide the box is.
 //! - Training: weighted loss, validation split, reshuffled mini-batches, Adam, learning-rate
 //!   halving on validation plateaus, an exponential moving average of the parameters (what is
-//!   validated and kept), early stopping (patience 30 epochs, improvements below `min_delta` = 1e-3 nats do not count)
+//!   validated and kept), early stopping (patience 20 epochs; improvements below `min_delta` = 1e-3 nats do not
+//!   count)
 //!   with restore of the best average (see [`train`]).
 //! - [`Maf`] implements [`crate::Persist`] (kind `maf`).
 //!

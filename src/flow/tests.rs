@@ -300,7 +300,7 @@ fn config_rejects_bad_values_by_name() {
     let def = MafConfig::default();
     assert_eq!(
         (def.n_mades, def.hidden.clone(), def.learning_rate),
-        (6, vec![50, 50], 3e-3)
+        (6, vec![50, 50], 1e-3)
     );
     assert_eq!(def.activation, Activation::Tanh);
     def.validate().unwrap();
