@@ -53,7 +53,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub patience: Option<usize>,
     /// KDE bandwidth: `scott`, `silverman`, `cv` (held-out likelihood) or a positive factor (kde, piecewise-kde).
-    #[arg(long, default_value = "scott")]
+    #[arg(long, default_value = "cv")]
     pub bandwidth: String,
     /// Fixed number of clusters (piecewise estimators; default: chosen by silhouette).
     #[arg(long, conflicts_with = "k_max")]

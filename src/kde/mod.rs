@@ -8,10 +8,11 @@
 //! unbiased-weights correction `1/(1 − Σ w_i²)`, as scipy's `gaussian_kde`), and the factor `h`
 //! from a rule using the Kish effective sample size `n = (Σw)²/Σw²`:
 //!
-//! - Scott (1992): `h = n^(−1/(d+4))` (the default, as in scipy),
+//! - Scott (1992): `h = n^(−1/(d+4))` (scipy's default),
 //! - Silverman (1986): `h = (n (d+2)/4)^(−1/(d+4))`,
 //! - or a user factor,
-//! - or likelihood cross-validation ([`Bandwidth::CrossValidated`]): up to 2000 evenly spaced
+//! - or likelihood cross-validation ([`Bandwidth::CrossValidated`], margflow's default): up
+//!   to 2000 evenly spaced
 //!   samples (at most a fifth) are held out, a KDE of the others is evaluated on them for 16
 //!   factors on a geometric grid from `0.1 h_Scott` to `1.5 h_Scott`, and the factor with the
 //!   largest weighted held-out log-likelihood, rescaled by `(n/n_train)^(−1/(d+4))`, is used
@@ -89,7 +90,9 @@ impl std::str::FromStr for Bandwidth {
     }
 }
 
-/// Configuration of a KDE fit. Default: Scott's rule.
+/// Configuration of a KDE fit. Default: likelihood cross-validation of the bandwidth
+/// ([`Bandwidth::CrossValidated`]), which unlike the rules does not over-smooth curved or
+/// multimodal densities.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KdeConfig {
     bandwidth: Bandwidth,
@@ -98,13 +101,13 @@ pub struct KdeConfig {
 impl Default for KdeConfig {
     fn default() -> Self {
         Self {
-            bandwidth: Bandwidth::Scott,
+            bandwidth: Bandwidth::CrossValidated,
         }
     }
 }
 
 impl KdeConfig {
-    /// The default configuration (Scott's rule).
+    /// The default configuration (cross-validated bandwidth).
     pub fn new() -> Self {
         Self::default()
     }

@@ -87,7 +87,8 @@ fn no_underflow_inside_the_support() {
 fn fit_rejects_degenerate_input() {
     let x = Matrix::from_rows(&[[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]).unwrap();
     let s = WeightedSamples::unweighted(x, vec!["a".into(), "b".into()]).unwrap();
-    let e = KdeConfig::new().fit(&s, None, 0).unwrap_err();
+    let scott = KdeConfig::new().bandwidth(Bandwidth::Scott).unwrap();
+    let e = scott.fit(&s, None, 0).unwrap_err();
     assert!(
         matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "samples"),
         "{e}"
@@ -95,7 +96,7 @@ fn fit_rejects_degenerate_input() {
     let bad_bounds = Bounds::new(vec![0.0, 0.0], vec![3.0, 5.0]).unwrap();
     let x = Matrix::from_rows(&[[0.0, 1.0], [1.0, 2.0], [2.0, 0.5], [1.5, 3.0]]).unwrap();
     let s = WeightedSamples::unweighted(x, vec!["a".into(), "b".into()]).unwrap();
-    let e = KdeConfig::new().fit(&s, Some(&bad_bounds), 0).unwrap_err();
+    let e = scott.fit(&s, Some(&bad_bounds), 0).unwrap_err();
     assert!(
         matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "bounds"),
         "{e}"
@@ -244,7 +245,7 @@ fn cross_validated_bandwidth_beats_scott_on_two_moons() {
         let inside: Vec<f64> = lq.into_iter().filter(|v| v.is_finite()).collect();
         inside.iter().sum::<f64>() / inside.len() as f64
     };
-    let scott = mean(KdeConfig::new());
+    let scott = mean(KdeConfig::new().bandwidth(Bandwidth::Scott).unwrap());
     let cv = mean(
         KdeConfig::new()
             .bandwidth(Bandwidth::CrossValidated)
