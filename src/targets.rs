@@ -18,12 +18,12 @@ use rand::{Rng, RngCore};
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
-use crate::density::Density;
+use crate::density::{Density, Gaussian, Sample};
 use crate::error::{Error, Result};
+use crate::linalg::logsumexp;
 use crate::matrix::Matrix;
 use crate::rng::rng_from_seed;
 use crate::samples::WeightedSamples;
-use crate::transform::normal::HALF_LN_2PI;
 use crate::transform::Bounds;
 
 /// Quadrature nodes per moon arc.
@@ -46,68 +46,12 @@ pub enum Target {
     TwoMoons,
 }
 
-/// A dense Gaussian with its Cholesky factor.
-struct Gauss {
-    mean: Vec<f64>,
-    chol: Vec<Vec<f64>>,
-    log_norm: f64,
-}
-
-impl Gauss {
-    fn new(mean: Vec<f64>, cov: &[Vec<f64>]) -> Self {
-        let d = mean.len();
-        let mut l = vec![vec![0.0; d]; d];
-        for i in 0..d {
-            for j in 0..=i {
-                let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
-                if i == j {
-                    l[i][i] = (cov[i][i] - s).sqrt();
-                } else {
-                    l[i][j] = (cov[i][j] - s) / l[j][j];
-                }
-            }
-        }
-        let log_det: f64 = (0..d).map(|i| 2.0 * l[i][i].ln()).sum();
-        Self {
-            mean,
-            chol: l,
-            log_norm: -0.5 * log_det - d as f64 * HALF_LN_2PI,
-        }
-    }
-
-    fn sample(&self, rng: &mut dyn RngCore, out: &mut [f64]) {
-        let d = self.mean.len();
-        let z: Vec<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
-        for i in 0..d {
-            out[i] = self.mean[i] + (0..=i).map(|k| self.chol[i][k] * z[k]).sum::<f64>();
-        }
-    }
-
-    fn log_prob(&self, x: &[f64]) -> f64 {
-        let d = self.mean.len();
-        let mut z = vec![0.0; d];
-        for i in 0..d {
-            let s: f64 = (0..i).map(|k| self.chol[i][k] * z[k]).sum();
-            z[i] = (x[i] - self.mean[i] - s) / self.chol[i][i];
-        }
-        self.log_norm - 0.5 * z.iter().map(|v| v * v).sum::<f64>()
-    }
-}
-
 fn moon_centre(moon: usize, t: f64) -> (f64, f64) {
     if moon == 0 {
         (t.cos(), t.sin())
     } else {
         (1.0 - t.cos(), 0.5 - t.sin())
     }
-}
-
-fn log_sum_exp(v: &[f64]) -> f64 {
-    let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if m == f64::NEG_INFINITY {
-        return m;
-    }
-    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
 impl Target {
@@ -149,10 +93,7 @@ impl Target {
     /// uniform prior on the box, `D = log V − ½ log det(2πeΣ)` (its model dimensionality is
     /// the dimension `d`). `None` for the other targets.
     pub fn kl_from_box_prior(self) -> Option<f64> {
-        let bounds = self.bounds()?;
-        let g = self.gauss()?;
-        // −log_norm = ½ log det(2πΣ), and the entropy adds d/2.
-        Some(bounds.log_volume() + g.log_norm - 0.5 * self.dim() as f64)
+        self.gauss()?.kl_from_box(&self.bounds()?).ok()
     }
 
     /// Exact mean and covariance.
@@ -186,11 +127,11 @@ impl Target {
         }
     }
 
-    fn gauss(self) -> Option<Gauss> {
+    fn gauss(self) -> Option<Gaussian> {
         match self {
             Target::Gaussian2d | Target::Gaussian5dBox => {
                 let (m, c) = self.moments();
-                Some(Gauss::new(m, &c))
+                Some(gaussian(m, &c, 1.0))
             }
             _ => None,
         }
@@ -198,15 +139,14 @@ impl Target {
 
     /// `n` independent draws.
     pub fn sample(self, n: usize, rng: &mut dyn RngCore) -> Matrix {
-        let d = self.dim();
-        let mut x = Matrix::zeros(n, d);
-        let g = self.gauss();
+        if let Some(g) = self.gauss() {
+            return g.sample(n, rng).expect("a Gaussian samples");
+        }
+        let mut x = Matrix::zeros(n, self.dim());
         for i in 0..n {
             let r = x.row_mut(i);
             match self {
-                Target::Gaussian2d | Target::Gaussian5dBox => {
-                    g.as_ref().expect("gaussian").sample(rng, r)
-                }
+                Target::Gaussian2d | Target::Gaussian5dBox => unreachable!("sampled above"),
                 Target::CircleOfGaussians => {
                     let k = rng.random_range(0..CIRCLE_K);
                     let a = 2.0 * std::f64::consts::PI * k as f64 / CIRCLE_K as f64;
@@ -231,18 +171,22 @@ impl Target {
 
     /// The true `log p(x)` of each row (rows must have [`Target::dim`] columns).
     pub fn log_prob(self, x: &Matrix) -> Vec<f64> {
-        let g = self.gauss();
-        let box_ = self.bounds();
+        if let Some(g) = self.gauss() {
+            let box_ = self.bounds();
+            let lp = g.log_prob(x).expect("rows of the target's dimension");
+            return lp
+                .into_iter()
+                .zip(x.rows())
+                .map(|(l, r)| match &box_ {
+                    Some(b) if !b.contains(r) => f64::NEG_INFINITY,
+                    _ => l,
+                })
+                .collect();
+        }
         x.as_slice()
             .par_chunks(self.dim())
             .map(|r| match self {
-                Target::Gaussian2d | Target::Gaussian5dBox => {
-                    if box_.as_ref().is_some_and(|b| !b.contains(r)) {
-                        f64::NEG_INFINITY
-                    } else {
-                        g.as_ref().expect("gaussian").log_prob(r)
-                    }
-                }
+                Target::Gaussian2d | Target::Gaussian5dBox => unreachable!("evaluated above"),
                 Target::CircleOfGaussians => {
                     let s2 = CIRCLE_SIGMA * CIRCLE_SIGMA;
                     let terms: Vec<f64> = (0..CIRCLE_K)
@@ -253,7 +197,7 @@ impl Target {
                             -(dx * dx + dy * dy) / (2.0 * s2)
                         })
                         .collect();
-                    log_sum_exp(&terms)
+                    logsumexp(&terms)
                         - (CIRCLE_K as f64).ln()
                         - (2.0 * std::f64::consts::PI * s2).ln()
                 }
@@ -269,7 +213,7 @@ impl Target {
                         }
                     }
                     // ½ · (1/π) · h Σ N(...) with N's normalisation 1/(2π σ²).
-                    log_sum_exp(&terms) + (0.5 * h / std::f64::consts::PI).ln()
+                    logsumexp(&terms) + (0.5 * h / std::f64::consts::PI).ln()
                         - (2.0 * std::f64::consts::PI * s2).ln()
                 }
             })
@@ -327,24 +271,22 @@ impl Target {
     /// `p(x)/g(x)` (zero outside the target's box).
     pub fn importance_samples(self, n: usize, rng: &mut dyn RngCore) -> Result<WeightedSamples> {
         let (m, c) = self.moments();
-        let c2: Vec<Vec<f64>> = c
-            .iter()
-            .map(|r| r.iter().map(|v| 2.0 * v).collect())
-            .collect();
-        let g = Gauss::new(m, &c2);
-        let d = self.dim();
-        let mut x = Matrix::zeros(n, d);
-        for i in 0..n {
-            g.sample(rng, x.row_mut(i));
-        }
+        let g = gaussian(m, &c, 2.0);
+        let x = g.sample(n, rng)?;
         let lp = self.log_prob(&x);
-        let w: Vec<f64> = x
-            .rows()
-            .zip(&lp)
-            .map(|(r, l)| (l - g.log_prob(r)).exp())
-            .collect();
-        WeightedSamples::new(x, w, names(d))
+        let lg = g.log_prob(&x)?;
+        let w: Vec<f64> = lp.iter().zip(&lg).map(|(p, q)| (p - q).exp()).collect();
+        WeightedSamples::new(x, w, names(self.dim()))
     }
+}
+
+/// `N(m, scale · c)` from the moments of a target (always positive definite).
+fn gaussian(m: Vec<f64>, c: &[Vec<f64>], scale: f64) -> Gaussian {
+    let rows: Vec<Vec<f64>> = c
+        .iter()
+        .map(|r| r.iter().map(|v| scale * v).collect())
+        .collect();
+    Gaussian::new(m, Matrix::from_rows(&rows).expect("square")).expect("positive definite")
 }
 
 fn names(d: usize) -> Vec<String> {
