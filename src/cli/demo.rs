@@ -21,6 +21,7 @@ use crate::matrix::Matrix;
 use crate::persist::Persist;
 use crate::rng::rng_from_seed;
 use crate::samples::{write_csv, WeightedSamples};
+use crate::stats::kl_bmd;
 use crate::targets::Target;
 
 /// Run the whole workflow on generated data and write its outputs to a directory.
@@ -99,10 +100,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let log_p = target.log_prob(&truth);
     let log_q = flow.log_prob(&truth)?;
     let kl = mean(log_p.iter().zip(&log_q).map(|(p, q)| p - q));
-    let log_v = bounds.log_volume();
-    let excess: Vec<f64> = log_q.iter().map(|q| q + log_v).collect();
-    let d_kl = mean(excess.iter().copied());
-    let bmd = 2.0 * mean(excess.iter().map(|e| (e - d_kl).powi(2)));
+    let log_pi = vec![-bounds.log_volume(); log_q.len()];
+    let stats = kl_bmd(&log_q, &log_pi, &vec![1.0; log_q.len()], 200, args.seed)?;
+    let (d_kl, bmd) = (stats.kl, stats.bmd);
     let (d_true, bmd_true) = (target.kl_from_box_prior().expect("Gaussian in a box"), 5.0);
     let epochs = flow.latent().history().epochs_run;
 
@@ -117,8 +117,14 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     );
     println!("  training           {epochs} epochs, {train_s:.2} s wall");
     println!("  KL(true || flow)   {kl:.4} nats");
-    println!("  marginal KL D      {d_kl:.4} (closed form {d_true:.4})");
-    println!("  model dimension d  {bmd:.3} (closed form {bmd_true})");
+    println!(
+        "  marginal KL D      {d_kl:.4} ± {:.4} (closed form {d_true:.4})",
+        stats.kl_err
+    );
+    println!(
+        "  model dimension d  {bmd:.3} ± {:.3} (closed form {bmd_true})",
+        stats.bmd_err
+    );
     println!(
         "  model              {}",
         args.output.join("model").display()
@@ -126,7 +132,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let summary = serde_json::json!({
         "n": args.n, "ess": chain.ess(), "epochs": epochs, "train_seconds": train_s,
         "kl_true_flow": kl, "kl_divergence": d_kl, "kl_divergence_closed_form": d_true,
-        "bmd": bmd, "bmd_closed_form": bmd_true,
+        "kl_divergence_err": stats.kl_err, "bmd": bmd, "bmd_err": stats.bmd_err,
+        "bmd_closed_form": bmd_true,
     });
     let path = args.output.join("summary.json");
     std::fs::write(
