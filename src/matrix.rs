@@ -136,6 +136,20 @@ impl Matrix {
         }
     }
 
+    /// Errors with [`Error::NonFinite`] at the first NaN entry. Infinite entries pass: a density
+    /// evaluated there is simply zero.
+    pub fn check_no_nan(&self, arg: &str) -> Result<()> {
+        match self.data.iter().position(|v| v.is_nan()) {
+            None => Ok(()),
+            Some(k) => Err(Error::NonFinite {
+                arg: arg.to_string(),
+                row: k / self.ncols.max(1),
+                col: k % self.ncols.max(1),
+                value: f64::NAN,
+            }),
+        }
+    }
+
     /// Errors with [`Error::DimensionMismatch`] unless the matrix has `dim` columns.
     pub fn check_dim(&self, arg: &str, dim: usize) -> Result<()> {
         if self.ncols != dim {

@@ -172,19 +172,11 @@ impl Density for Gaussian {
     fn log_prob(&self, x: &Matrix) -> Result<Vec<f64>> {
         let d = self.dim();
         x.check_dim("x", d)?;
+        x.check_no_nan("x")?;
         let norm = -0.5 * (d as f64 * (2.0 * std::f64::consts::PI).ln() + self.log_det);
         let (mut z, mut diff) = (vec![0.0; d], vec![0.0; d]);
-        x.rows()
-            .enumerate()
-            .map(|(i, r)| {
-                if let Some(j) = r.iter().position(|v| v.is_nan()) {
-                    return Err(Error::NonFinite {
-                        arg: "x".into(),
-                        row: i,
-                        col: j,
-                        value: f64::NAN,
-                    });
-                }
+        Ok(x.rows()
+            .map(|r| {
                 // Forward substitution L z = x − μ.
                 for ((c, v), m) in diff.iter_mut().zip(r).zip(&self.mean) {
                     *c = v - m;
@@ -193,9 +185,13 @@ impl Density for Gaussian {
                 let q: f64 = z.iter().map(|v| v * v).sum();
                 // An infinite coordinate gives q = ∞ and log p = −∞ (or NaN from ∞ − ∞: map it).
                 let lp = norm - 0.5 * q;
-                Ok(if lp.is_nan() { f64::NEG_INFINITY } else { lp })
+                if lp.is_nan() {
+                    f64::NEG_INFINITY
+                } else {
+                    lp
+                }
             })
-            .collect()
+            .collect())
     }
 }
 

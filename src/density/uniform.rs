@@ -32,25 +32,21 @@ impl Density for UniformBox {
 
     fn log_prob(&self, x: &Matrix) -> Result<Vec<f64>> {
         x.check_dim("x", self.dim())?;
+        x.check_no_nan("x")?;
         let lv = self.bounds.log_volume();
-        x.rows()
-            .enumerate()
-            .map(|(i, r)| {
-                if let Some(j) = r.iter().position(|v| v.is_nan()) {
-                    return Err(Error::NonFinite {
-                        arg: "x".into(),
-                        row: i,
-                        col: j,
-                        value: f64::NAN,
-                    });
-                }
+        Ok(x.rows()
+            .map(|r| {
                 let inside = r
                     .iter()
                     .zip(self.bounds.lo().iter().zip(self.bounds.hi()))
                     .all(|(v, (l, h))| *v >= *l && *v <= *h);
-                Ok(if inside { -lv } else { f64::NEG_INFINITY })
+                if inside {
+                    -lv
+                } else {
+                    f64::NEG_INFINITY
+                }
             })
-            .collect()
+            .collect())
     }
 }
 

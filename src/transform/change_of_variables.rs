@@ -119,14 +119,7 @@ impl<L: LatentDensity> Density for Transformed<L> {
 
     fn log_prob(&self, x: &Matrix) -> Result<Vec<f64>> {
         x.check_dim("x", self.dim())?;
-        if let Some(k) = x.as_slice().iter().position(|v| v.is_nan()) {
-            return Err(Error::NonFinite {
-                arg: "x".into(),
-                row: k / self.dim(),
-                col: k % self.dim(),
-                value: f64::NAN,
-            });
-        }
+        x.check_no_nan("x")?;
         let (y, inside, log_det) = self.to_latent(x);
         let mut out = vec![f64::NEG_INFINITY; x.nrows()];
         if y.nrows() == 0 {
