@@ -53,7 +53,7 @@ pub enum Schedule {
 }
 
 /// Default early-stopping patience.
-const PATIENCE_DEFAULT: usize = 20;
+const PATIENCE_DEFAULT: usize = 15;
 
 fn cpu() -> Device {
     Device::Cpu
@@ -98,7 +98,7 @@ pub struct MafConfig {
     /// Fraction of the samples held out for validation and early stopping (default 0.1).
     pub validation_fraction: f64,
     /// Epochs without a significant improvement (see `min_delta`) of the validation loss
-    /// before stopping (default 20: long enough for the plateaus of the validation loss on
+    /// before stopping (default 15: long enough for the plateaus of the validation loss on
     /// two moons, short enough that the 5-D Gaussian of the benchmark stops after about 40
     /// epochs, under 1 s of CPU).
     pub patience: usize,

@@ -11,7 +11,7 @@
 //!   sd of the training data, so the fit does not depend on how wide the box is.
 //! - Training: weighted loss, validation split, reshuffled mini-batches, Adam, learning-rate
 //!   halving on validation plateaus, an exponential moving average of the parameters (what is
-//!   validated and kept), early stopping (patience 20 epochs; improvements below `min_delta` = 1e-3 nats do not
+//!   validated and kept), early stopping (patience 15 epochs; improvements below `min_delta` = 1e-3 nats do not
 //!   count)
 //!   with restore of the best average (see [`train`]).
 //! - [`Maf`] implements [`crate::Persist`] (kind `maf`).
