@@ -45,4 +45,19 @@ fn ar1_gaussian_in_box_with_maf() {
         (c.kl - want).abs() < 2.0 * c.kl_err && (c.bmd - 5.0).abs() < 2.0 * c.bmd_err,
         "{c:?}"
     );
+
+    // The rounded summary is pinned (same seed, same bits on this machine); the physics checks
+    // above pair it with the closed form.
+    let round = |v: f64, digits: i32| (v * 10f64.powi(digits)).round() / 10f64.powi(digits);
+    let summary = serde_json::json!({
+        "closed_form": { "kl": round(want, 3), "bmd": 5.0 },
+        "maf": {
+            "kl": round(c.kl, 2), "kl_err": round(c.kl_err, 2),
+            "bmd": round(c.bmd, 1), "bmd_err": round(c.bmd_err, 1),
+            "n_nonfinite": c.n_nonfinite,
+        },
+    });
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_yaml_snapshot!("gaussian_box_marginal_stats", summary);
+    });
 }
