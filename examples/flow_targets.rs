@@ -11,25 +11,8 @@ use std::time::Instant;
 
 use margflow::flow::MafConfig;
 use margflow::targets::Target;
+use margflow::timing::cpu_seconds;
 use margflow::{rng_from_seed, Density, Fit, Sample};
-
-/// User + system CPU seconds of this process, from `/proc/self/stat` (10 ms resolution).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
 
 fn median_ms(mut f: impl FnMut()) -> f64 {
     f();

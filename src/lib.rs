@@ -24,6 +24,7 @@ pub mod rng;
 pub mod samples;
 pub mod stats;
 pub mod targets;
+pub mod timing;
 pub mod transform;
 
 pub use cluster::{ClusterConfig, ForCluster, Piecewise, PiecewiseConfig};

@@ -4,6 +4,7 @@
 //! map that reproduces `sample`, save/load round trips and determinism.
 
 use margflow::cluster::ClusterConfig;
+use margflow::stats::ks_two_sample;
 use margflow::{
     Density, Fit, KdeConfig, Matrix, Persist, PiecewiseConfig, Sample, UnitCube, WeightedSamples,
 };
@@ -89,21 +90,6 @@ fn cell_of(x: &[f64], lo: &[f64], hi: &[f64], c: usize) -> usize {
     cidx
 }
 
-fn ks(mut a: Vec<f64>, mut b: Vec<f64>) -> f64 {
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
-    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
-    while i < a.len() && j < b.len() {
-        if a[i] <= b[j] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
-    }
-    d
-}
-
 /// Every check, for one estimator configuration.
 fn conformance<C: Fit>(name: &str, config: &C)
 where
@@ -141,7 +127,7 @@ where
         let a = model.from_unit_cube_batch(&u).unwrap();
         let b = model.sample_seeded(k, 9).unwrap();
         for j in 0..d {
-            let stat = ks(a.column(j), b.column(j));
+            let stat = ks_two_sample(a.column(j), b.column(j));
             assert!(
                 stat < 1.95 * (2.0 / k as f64).sqrt(),
                 "{name} {d}-D: KS {stat} in column {j}"

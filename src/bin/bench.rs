@@ -14,6 +14,7 @@ use margflow::flow::MafConfig;
 use margflow::model::{fit_any, AnyModel, EstimatorKind, FitOptions};
 use margflow::rng::{child_seed, rng_from_seed};
 use margflow::targets::Target;
+use margflow::timing::cpu_seconds;
 use margflow::{Bounds, WeightedSamples};
 
 /// Benchmark margflow's estimators on the standard targets.
@@ -51,15 +52,6 @@ const ESTIMATORS: [(&str, &str, EstimatorKind); 4] = [
         EstimatorKind::PiecewiseKde,
     ),
 ];
-
-/// CPU seconds (user + system, every thread) used by this process so far.
-fn cpu_seconds() -> f64 {
-    // SAFETY: getrusage fills the zeroed struct we own; RUSAGE_SELF is always valid.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
-    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
-    t(ru.ru_utime) + t(ru.ru_stime)
-}
 
 struct Row {
     target: &'static str,

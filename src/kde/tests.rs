@@ -1,5 +1,6 @@
 use super::*;
 use crate::density::{Density, Sample, UnitCube};
+use crate::stats::ks_two_sample;
 use crate::transform::LatentDensity;
 
 fn gaussian_samples(n: usize, seed: u64) -> WeightedSamples {
@@ -103,22 +104,6 @@ fn fit_rejects_degenerate_input() {
     );
 }
 
-/// Two-sample Kolmogorov–Smirnov statistic.
-fn ks(mut a: Vec<f64>, mut b: Vec<f64>) -> f64 {
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
-    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
-    while i < a.len() && j < b.len() {
-        if a[i] <= b[j] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
-    }
-    d
-}
-
 /// Pushes a uniform grid-free set of cube points through the map and compares with `sample`.
 fn check_cube_reproduces_kde(kde: &Kde, n: usize) {
     use rand::Rng;
@@ -153,7 +138,7 @@ fn check_cube_reproduces_kde(kde: &Kde, n: usize) {
                 .map(|r| r.iter().zip(p).map(|(x, c)| x * c).sum())
                 .collect::<Vec<f64>>()
         };
-        let stat = ks(proj(&a), proj(&b));
+        let stat = ks_two_sample(proj(&a), proj(&b));
         assert!(stat < crit, "projection {p:?}: KS {stat} ≥ {crit}");
     }
     // Moments: means and covariances agree within 5 standard errors.

@@ -6,6 +6,7 @@
 //! - [`evidence`]: importance-sampled evidence `Z = E_g[L π / g]` and the evidence ratio
 //!   `log R = log ∫ P_A P_B / π`;
 //! - [`joint`]: nuisance-free joint likelihoods and the joint posterior `P_A P_B / (π R)`;
+//! - [`ks`]: the two-sample Kolmogorov–Smirnov statistic;
 //! - [`cosmology`]: the DES Y1 / Planck 2018 analysis of the issue on the real chains.
 
 pub mod cosmology;
@@ -13,9 +14,11 @@ pub mod divergence;
 pub mod estimators;
 pub mod evidence;
 pub mod joint;
+pub mod ks;
 pub mod spread;
 
 pub use divergence::{kl_bmd, marginal_stats, marginal_stats_sampled, MarginalStats};
 pub use evidence::{importance_evidence, importance_log_integral, log_evidence_ratio, IsEstimate};
 pub use joint::{joint_log_like, joint_samples, Experiment, JointPosterior};
+pub use ks::ks_two_sample;
 pub use spread::{combine, spread_over_seeds, PriorSpec, SpreadStats};
