@@ -7,10 +7,13 @@ pub fn ks_two_sample(mut a: Vec<f64>, mut b: Vec<f64>) -> f64 {
     a.sort_by(f64::total_cmp);
     b.sort_by(f64::total_cmp);
     let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+    // Step both empirical CDFs past each distinct value x (ties included) and compare there.
     while i < a.len() && j < b.len() {
-        if a[i] <= b[j] {
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] <= x {
             i += 1;
-        } else {
+        }
+        while j < b.len() && b[j] <= x {
             j += 1;
         }
         d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
