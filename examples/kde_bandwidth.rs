@@ -1,7 +1,7 @@
 //! KL(true‖q) of the KDE on the two moons and the circle (N = 10,000, 10,000 held-out draws)
 //! for the bandwidth rules and a few fixed factors. `cargo run --release --example kde_bandwidth`
 
-use margflow::targets::Target;
+use margflow::targets::{masked_kl, Target};
 use margflow::{Bandwidth, Density, Fit, KdeConfig};
 
 fn main() {
@@ -27,18 +27,12 @@ fn main() {
                 .fit(&train, None, 0)
                 .unwrap();
             let lq = kde.log_prob(&held).unwrap();
-            let inside: Vec<f64> = lp
-                .iter()
-                .zip(&lq)
-                .filter(|(_, q)| q.is_finite())
-                .map(|(p, q)| p - q)
-                .collect();
-            let kl = inside.iter().sum::<f64>() / inside.len() as f64;
+            let (kl, n_out) = masked_kl(&lp, &lq).expect("q > 0 somewhere");
             println!(
                 "| {} | {bw:?} | {:.3} | {kl:.4} | {} |",
                 target.name(),
                 bw.factor(n_eff, 2).unwrap_or(f64::NAN),
-                lp.len() - inside.len()
+                n_out
             );
         }
     }

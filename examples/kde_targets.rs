@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use margflow::cluster::ClusterConfig;
 use margflow::flow::MafConfig;
-use margflow::targets::Target;
+use margflow::targets::{masked_kl, Target};
 use margflow::{Density, Fit, KdeConfig, Matrix, PiecewiseConfig, Sample, UnitCube};
 use rand::Rng;
 
@@ -25,18 +25,9 @@ fn secs(t: Instant) -> f64 {
 fn kl(target: Target, q: &dyn Density, held: &Matrix, lp: &[f64]) -> (f64, f64, usize) {
     let lq = q.log_prob(held).unwrap();
     let all = lp.iter().zip(&lq).map(|(p, q)| p - q).sum::<f64>() / lp.len() as f64;
-    let inside: Vec<f64> = lp
-        .iter()
-        .zip(&lq)
-        .filter(|(_, q)| q.is_finite())
-        .map(|(p, q)| p - q)
-        .collect();
     let _ = target;
-    (
-        all,
-        inside.iter().sum::<f64>() / inside.len() as f64,
-        lp.len() - inside.len(),
-    )
+    let (inside, n_out) = masked_kl(lp, &lq).expect("q > 0 somewhere");
+    (all, inside, n_out)
 }
 
 #[allow(clippy::too_many_arguments)]

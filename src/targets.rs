@@ -245,19 +245,7 @@ impl Target {
         let x = self.sample(n, &mut rng_from_seed(seed));
         let lp = self.log_prob(&x);
         let lq = q.log_prob(&x)?;
-        let terms: Vec<f64> = lp
-            .iter()
-            .zip(&lq)
-            .filter(|(_, q)| q.is_finite())
-            .map(|(p, q)| p - q)
-            .collect();
-        if terms.is_empty() {
-            return Err(Error::numerical("kl_masked", "q vanishes at every draw"));
-        }
-        Ok((
-            terms.iter().sum::<f64>() / terms.len() as f64,
-            n - terms.len(),
-        ))
+        masked_kl(&lp, &lq).ok_or_else(|| Error::numerical("kl_masked", "q vanishes at every draw"))
     }
 
     /// Equally weighted training samples (parameter names `x0, x1, …`).
@@ -278,6 +266,23 @@ impl Target {
         let w: Vec<f64> = lp.iter().zip(&lg).map(|(p, q)| (p - q).exp()).collect();
         WeightedSamples::new(x, w, names(self.dim()))
     }
+}
+
+/// `mean(log p − log q)` over the points where `log q` is finite, and how many points were
+/// left out; `None` when `q` vanishes at every point. The KL estimate of [`Target::kl_masked`],
+/// for callers that already hold both log densities.
+pub fn masked_kl(log_p: &[f64], log_q: &[f64]) -> Option<(f64, usize)> {
+    let terms: Vec<f64> = log_p
+        .iter()
+        .zip(log_q)
+        .filter(|(_, q)| q.is_finite())
+        .map(|(p, q)| p - q)
+        .collect();
+    if terms.is_empty() {
+        return None;
+    }
+    let n_left_out = log_q.len() - terms.len();
+    Some((terms.iter().sum::<f64>() / terms.len() as f64, n_left_out))
 }
 
 /// `N(m, scale · c)` from the moments of a target (always positive definite).

@@ -13,7 +13,7 @@ use margflow::density::{Density, Sample};
 use margflow::flow::MafConfig;
 use margflow::model::{fit_any, AnyModel, EstimatorKind, FitOptions};
 use margflow::rng::{child_seed, rng_from_seed};
-use margflow::targets::Target;
+use margflow::targets::{masked_kl, Target};
 use margflow::timing::cpu_seconds;
 use margflow::{Bounds, WeightedSamples};
 
@@ -108,18 +108,18 @@ fn bench(
     let held_out = target.sample(10_000, &mut rng);
     let log_p = target.log_prob(&held_out);
     let log_q = model.log_prob(&held_out)?;
-    let finite: Vec<(f64, f64)> = log_p
-        .iter()
-        .zip(&log_q)
-        .filter(|(_, q)| q.is_finite())
-        .map(|(p, q)| (*p, *q))
-        .collect();
-    let n_outside = log_q.len() - finite.len();
-    let mean_log_q = finite.iter().map(|(_, q)| q).sum::<f64>() / finite.len() as f64;
+    let (kl_inside, n_outside) = masked_kl(&log_p, &log_q).ok_or_else(|| {
+        margflow::Error::numerical(
+            "bench",
+            "the fitted density vanishes at every held-out point",
+        )
+    })?;
+    let finite_q: Vec<f64> = log_q.iter().copied().filter(|q| q.is_finite()).collect();
+    let mean_log_q = finite_q.iter().sum::<f64>() / finite_q.len() as f64;
     let kl = if n_outside > 0 {
         f64::INFINITY
     } else {
-        finite.iter().map(|(p, q)| p - q).sum::<f64>() / finite.len() as f64
+        kl_inside
     };
     let sample_ms = time_ms(|| model.sample_seeded(10_000, 1).expect("sampling"));
     let eval_ms = time_ms(|| model.log_prob(&held_out).expect("log_prob"));

@@ -8,7 +8,8 @@ use crate::matrix::Matrix;
 use crate::transform::Bounds;
 use crate::UniformBox;
 
-fn quiet(n_live: usize, seed: u64) -> NestedConfig {
+/// A sampler configuration for tests: no progress display, fixed seed.
+pub(super) fn quiet(n_live: usize, seed: u64) -> NestedConfig {
     NestedConfig::new()
         .n_live(n_live)
         .progress(false)

@@ -10,12 +10,7 @@ use crate::rng::rng_from_seed;
 use crate::samples::WeightedSamples;
 use crate::Fit;
 
-fn quiet(n_live: usize, seed: u64) -> NestedConfig {
-    NestedConfig::new()
-        .n_live(n_live)
-        .progress(false)
-        .seed(seed)
-}
+use super::sampler_tests::quiet;
 
 #[test]
 fn polychord_files_round_trip() {
