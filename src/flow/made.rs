@@ -148,6 +148,23 @@ impl Layout {
         }
     }
 
+    /// The non-zero blocks of layer `l`'s masked weight matrix, as `(r0, r1, k)`: output rows
+    /// `r0..r1` read only the first `k` inputs. For hidden → hidden layers with `d > 2` the units
+    /// of degree `m` see the inputs of degree `≤ m` (degrees are sorted), so the zero blocks
+    /// of the mask are skipped; every other layer is one dense block `(0, n_out, n_in)`.
+    pub fn dense_blocks(&self, l: usize) -> Vec<(usize, usize, usize)> {
+        let nh = self.layers.len() - 1;
+        let d = self.arch.dim;
+        if l == 0 || l >= nh || d <= 2 {
+            let ls = self.layers[l];
+            return vec![(0, ls.n_out, ls.n_in)];
+        }
+        (1..d)
+            .map(|m| (self.ends[l][m - 1], self.ends[l][m], self.ends[l - 1][m]))
+            .filter(|(r0, r1, _)| r0 != r1)
+            .collect()
+    }
+
     /// Total number of parameters of the chain.
     pub fn n_params(&self) -> usize {
         self.made_size * self.arch.n_mades

@@ -258,35 +258,16 @@ pub(crate) fn forward<T: Real>(
                 row.copy_from_slice(bias);
             }
             let w = &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in];
-            if l > 0 && l < nh && d > 2 {
-                // Hidden → hidden: the units of degree m see only the inputs of degree ≤ m,
-                // the first `ends[l − 1][m]` columns (degrees are sorted); skip the zero
-                // blocks of the mask.
-                for m in 1..d {
-                    let (r0, r1) = (lay.ends[l][m - 1], lay.ends[l][m]);
-                    if r0 == r1 {
-                        continue;
-                    }
-                    matmul(
-                        (rows, r1 - r0, lay.ends[l - 1][m]),
-                        &mut dst[r0..],
-                        ls.n_out,
-                        true,
-                        input,
-                        (ls.n_in, 1),
-                        &w[r0 * ls.n_in..],
-                        (1, ls.n_in),
-                    );
-                }
-            } else {
+            // The mask's zero blocks are skipped (see `Layout::dense_blocks`).
+            for (r0, r1, k) in lay.dense_blocks(l) {
                 matmul(
-                    (rows, ls.n_out, ls.n_in),
-                    dst,
+                    (rows, r1 - r0, k),
+                    &mut dst[r0..],
                     ls.n_out,
                     true,
                     input,
                     (ls.n_in, 1),
-                    w,
+                    &w[r0 * ls.n_in..],
                     (1, ls.n_in),
                 );
             }
@@ -366,32 +347,15 @@ fn forward_eval<T: Real>(lay: &Layout, params: &[T], y: &[T], tape: &mut Tape<T>
             let ls = lay.layers[l];
             let input: &[T] = if l == 0 { &xin[..] } else { &a[..] };
             let w = &p[ls.w_off..ls.w_off + ls.n_out * ls.n_in];
-            if l > 0 && l < nh && d > 2 {
-                for m in 1..d {
-                    let (r0, r1) = (lay.ends[l][m - 1], lay.ends[l][m]);
-                    if r0 == r1 {
-                        continue;
-                    }
-                    matmul_strided(
-                        (rows, r1 - r0, lay.ends[l - 1][m]),
-                        &mut bb[r0 * rows..],
-                        (1, rows),
-                        false,
-                        input,
-                        (1, rows),
-                        &w[r0 * ls.n_in..],
-                        (1, ls.n_in),
-                    );
-                }
-            } else {
+            for (r0, r1, k) in lay.dense_blocks(l) {
                 matmul_strided(
-                    (rows, ls.n_out, ls.n_in),
-                    &mut bb[..],
+                    (rows, r1 - r0, k),
+                    &mut bb[r0 * rows..],
                     (1, rows),
                     false,
                     input,
                     (1, rows),
-                    w,
+                    &w[r0 * ls.n_in..],
                     (1, ls.n_in),
                 );
             }
