@@ -20,6 +20,7 @@ fn cfg(n_live: usize, seed: u64) -> NestedConfig {
         .n_live(n_live)
         .progress(false)
         .seed(seed)
+        .rejection(std::env::var("MF_NOREJ").is_err())
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
@@ -39,6 +40,7 @@ fn coverage(seeds: u64) {
     println!("\n## Coverage: truth within 2σ over {seeds} seeds (target ≥ 17/20)\n");
     println!("| problem | n_live | true log Z | mean log Z | scatter | mean σ | within 2σ | mean calls | s/run |");
     println!("|---|---|---|---|---|---|---|---|---|");
+    let only = std::env::var("MF_ONLY").ok();
     for (name, n_live) in [
         ("gaussian-2", 200),
         ("gaussian-5", 200),
@@ -50,6 +52,9 @@ fn coverage(seeds: u64) {
         ("two-gaussians-2", 200),
         ("two-gaussians-5", 200),
     ] {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         let p = problem_by_name(name).unwrap();
         let (mut lz, mut err, mut calls, mut hits) = (vec![], vec![], vec![], 0);
         let (_, t) = timed(|| {
@@ -216,6 +221,106 @@ fn pipeline_maf() {
     }
 }
 
+fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One pipeline run against a direct run; prints a table row.
+fn pipeline_row<F: margflow::Fit>(
+    name: &str,
+    est: &str,
+    p: &Box<dyn TestProblem>,
+    direct: &NestedRun,
+    fit: &F,
+    pc: &PipelineConfig,
+) -> Option<(f64, bool)> {
+    let (r, t) = timed(|| enhanced(p, &p.prior(), &p.bounds(), fit, pc));
+    match r {
+        Ok(r) => {
+            let ratio = r.calls as f64 / direct.calls() as f64;
+            let pull = (r.high.log_z() - p.log_z()) / r.high.log_z_err();
+            println!(
+                "| {name} | {est} | {:.1} | {:.3} | {:.3} ± {:.3} | {} | {} | {} | {:.3} ± {:.3} | {:.1} % | {pull:+.2} | {t:.1} |",
+                p.kl().unwrap_or(f64::NAN),
+                p.log_z(),
+                direct.log_z(),
+                direct.log_z_err(),
+                direct.calls(),
+                r.low.calls(),
+                r.high.calls(),
+                r.high.log_z(),
+                r.high.log_z_err(),
+                100.0 * ratio,
+            );
+            Some((ratio, pull.abs() <= 2.0))
+        }
+        Err(e) => {
+            println!("| {name} | {est} | failed: {e} |");
+            None
+        }
+    }
+}
+
+fn pipeline_all(seeds: u64) {
+    let n: usize = env_or("MF_N", 500);
+    let n_low: usize = env_or("MF_NLOW", 50);
+    let p_high: f64 = env_or("MF_PHIGH", 0.1);
+    let only = std::env::var("MF_ONLY").ok();
+    println!("\n## Enhanced pipeline on the built-in problems: n_live = {n} (direct and high-res), low-res n_live = {n_low} with 2d slice steps, high-res precision {p_high}\n");
+    println!("| problem | proposal | D_KL | true log Z | direct log Z | direct calls | low calls | high calls | pipeline log Z | ratio | pull | s |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let maf = margflow::MafConfig::builder()
+        .n_mades(4)
+        .progress(false)
+        .build()
+        .unwrap();
+    let kde = margflow::KdeConfig::new();
+    for (name, est) in [
+        ("gaussian-2", "maf"),
+        ("gaussian-5", "maf"),
+        ("gaussian-10", "maf"),
+        ("gaussian-20", "maf"),
+        ("shells-2", "kde"),
+        ("shells-5", "kde"),
+        ("eggbox", "kde"),
+        ("two-gaussians-2", "kde"),
+        ("two-gaussians-5", "kde"),
+    ] {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
+        let est = std::env::var("MF_EST").unwrap_or(est.to_string());
+        let p = problem_by_name(name).unwrap();
+        let d = p.dim();
+        for s in 0..seeds {
+            let direct = sample(&p, &p.prior(), &cfg(n, 100 + s)).unwrap();
+            let pc = PipelineConfig {
+                low: cfg(n_low, 200 + s).n_repeats(2 * d),
+                high: cfg(n, 300 + s).precision(p_high),
+                beta: env_or("MF_BETA", 0.5),
+                bounds_from_samples: std::env::var("MF_PRIORBOX").is_err(),
+            };
+            match est.as_str() {
+                "maf" => pipeline_row(name, &est, &p, &direct, &maf, &pc),
+                "kde" => pipeline_row(name, &est, &p, &direct, &kde, &pc),
+                "gaussian" => pipeline_row(name, &est, &p, &direct, &GaussianFit::default(), &pc),
+                "piecewise-maf" => pipeline_row(
+                    name,
+                    &est,
+                    &p,
+                    &direct,
+                    &margflow::PiecewiseConfig::new(maf.clone()),
+                    &pc,
+                ),
+                _ => panic!("unknown estimator {est}"),
+            };
+        }
+    }
+}
+
 fn reweighting() {
     println!("\n## Likelihood reweighting: fast A = gaussian-5 (σ = 0.1, ρ = 0.5) → slow B (σ = 0.08, ρ = 0.3), box [−1, 1]^5\n");
     println!("| method | calls of B | n_eff | log Z_B | true log Z_B | |Δ|/σ | s |");
@@ -305,6 +410,7 @@ fn main() {
         "speedup" => speedup(),
         "pipeline" => pipeline(seeds.min(5)),
         "pipeline-maf" => pipeline_maf(),
+        "pipeline-all" => pipeline_all(seeds),
         "reweight" => reweighting(),
         "dynesty" => dynesty_side(seeds.min(3)),
         _ => {

@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 /// Defaults (PolyChord's where it has one): `n_live = 500`, `n_repeats = 5 d` slice steps per
 /// new point, `precision = 1e-3` (stop when the live points hold less than this fraction of
 /// the evidence), no call cap, `batch = 8` replacements generated in parallel, clustering on,
-/// 200 simulated volume sequences for the error bars, progress display on, `seed = 0`.
+/// 200 simulated volume sequences for the error bars, progress display on, `seed = 0`, and
+/// new points drawn from the whole prior by rejection while that is cheaper than a slice chain
+/// (see [`NestedConfig::rejection`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NestedConfig {
     pub(crate) n_live: usize,
@@ -16,6 +18,7 @@ pub struct NestedConfig {
     pub(crate) max_calls: u64,
     pub(crate) batch: usize,
     pub(crate) clustering: bool,
+    pub(crate) rejection: bool,
     pub(crate) n_simulations: usize,
     pub(crate) progress: bool,
     pub(crate) seed: u64,
@@ -30,6 +33,7 @@ impl Default for NestedConfig {
             max_calls: u64::MAX,
             batch: 8,
             clustering: true,
+            rejection: true,
             n_simulations: 200,
             progress: true,
             seed: 0,
@@ -77,6 +81,24 @@ impl NestedConfig {
         self.clustering = on;
         self
     }
+    /// Draws new points from the whole prior by rejection while that is expected to be cheaper
+    /// than a slice chain (default on; dynesty's uniform first phase does the same).
+    ///
+    /// Above the contour `L*` lies the prior mass `X`, so a uniform cube point is accepted with
+    /// probability `X` and a replacement costs `1/X` calls on average, against about
+    /// [`SLICE_CALLS_PER_STEP`](Self::SLICE_CALLS_PER_STEP) `× n_repeats` for a slice chain.
+    /// While `1/X` (from the run's own estimate `log X = −i/n`) is below that, each replacement
+    /// is a rejection draw, capped at three times the slice cost, after which it falls back to a
+    /// slice chain. Rejection draws are exact, independent samples of the constrained prior, so
+    /// the statistics of the run can only improve; the saving is about `n_live × ln(4 n_repeats)`
+    /// slice chains for the cost of about `n_live` of them.
+    pub fn rejection(mut self, on: bool) -> Self {
+        self.rejection = on;
+        self
+    }
+    /// Average likelihood calls per slice step (stepping out and shrinking), as measured on
+    /// the built-in test problems (4–5 in d ≥ 5), used to compare rejection with slicing.
+    pub const SLICE_CALLS_PER_STEP: f64 = 4.0;
     /// Number of simulated prior-volume sequences for the error bars (at least 10).
     pub fn n_simulations(mut self, n: usize) -> Self {
         self.n_simulations = n;
@@ -104,6 +126,15 @@ impl NestedConfig {
     /// Slice steps per new point in dimension `d`.
     pub fn repeats_for(&self, d: usize) -> usize {
         self.n_repeats.unwrap_or(5 * d).max(1)
+    }
+    /// The largest `1/X` at which a replacement is still drawn by rejection in dimension `d`
+    /// (`0` when rejection is off).
+    pub fn rejection_limit(&self, d: usize) -> f64 {
+        if self.rejection {
+            Self::SLICE_CALLS_PER_STEP * self.repeats_for(d) as f64
+        } else {
+            0.0
+        }
     }
     /// The batch actually used: `min(batch, max(1, n_live / 10))`.
     pub fn effective_batch(&self) -> usize {

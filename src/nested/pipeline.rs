@@ -30,7 +30,8 @@ pub struct PipelineConfig {
     /// Tempering exponent `β ∈ (0, 1]` of the posterior the estimator is fitted to.
     pub beta: f64,
     /// Fit the proposal on the box of the tempered samples ([`Bounds::from_samples`]: their
-    /// range widened by `range / (n_Kish − 3)`) instead of the prior's box (default `false`).
+    /// range widened by `range / (n_Kish − 3)`, clipped to the prior's box) instead of the
+    /// prior's box (default `false`).
     ///
     /// A posterior much narrower than the prior is a speck in the Gaussianised coordinates of
     /// the prior box (scale `σ / (hi − lo)`), which a flow fits poorly; on the samples' box it
@@ -77,11 +78,15 @@ pub fn enhanced<F: Fit, L: LogLikelihood>(
     let low = sample(like, prior, &cfg.low)?;
     let samples = low.tempered_samples(cfg.beta)?;
     let fit_bounds = if cfg.bounds_from_samples {
-        None
+        Bounds::from_samples(&samples)?.intersect(bounds)?
     } else {
-        Some(bounds)
+        bounds.clone()
     };
-    let proposal = fit.fit(&samples, fit_bounds, child_seed(cfg.high.get_seed(), 1))?;
+    let proposal = fit.fit(
+        &samples,
+        Some(&fit_bounds),
+        child_seed(cfg.high.get_seed(), 1),
+    )?;
     let high = {
         let rep = Repartitioned::new(like, prior, &proposal)?;
         sample(&rep, &proposal, &cfg.high)?

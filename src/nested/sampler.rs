@@ -3,7 +3,9 @@
 //! 1. Draw `n_live` points from the prior (uniform in the unit cube, mapped by the prior).
 //! 2. Repeat: the `batch` lowest live points die (in order of `log L`); each is replaced by a
 //!    slice chain from a random surviving live point, constrained to `log L > L*` with `L*` the
-//!    highest of the dying points, which becomes the new points' birth contour. The chains run
+//!    highest of the dying points, which becomes the new points' birth contour. While `1/X` is
+//!    below a slice chain's expected cost, a replacement is instead drawn uniformly from the
+//!    whole prior by rejection ([`NestedConfig::rejection`]). The chains run
 //!    in parallel with rayon, each with a seed drawn in order from the run's RNG, so a seed
 //!    gives the same run on any number of threads.
 //! 3. Stop when `Z_live = ⟨L⟩_live X < precision · (Z_dead + Z_live)`, or at the call cap;
@@ -21,7 +23,7 @@ use super::cluster::knn_clusters;
 use super::config::NestedConfig;
 use super::likelihood::LogLikelihood;
 use super::run::{simulate, NestedRun, StopReason};
-use super::slice::{slice_chain, ChainStatus, Tally, Target};
+use super::slice::{rejection_draw, slice_chain, ChainOut, ChainStatus, Tally, Target};
 use crate::density::UnitCube;
 use crate::error::{Error, Result};
 use crate::linalg::{cholesky_regularised, logsumexp, mean_cov};
@@ -189,12 +191,35 @@ pub fn sample<L: LogLikelihood>(
             })
             .collect();
         let budget = (cfg.max_calls - total.calls) / k as u64;
+        // Rejection from the whole prior while 1/X is below a slice chain's expected cost.
+        let limit = cfg.rejection_limit(d);
+        let rejection = (-log_x).exp() < limit;
         let outs: Vec<Result<_>> = starts
             .par_iter()
             .map(|&(s, seed)| {
                 let p = &live[s];
                 let mut crng = rng_from_seed(seed);
-                slice_chain(
+                let mut tally = Tally::default();
+                if rejection {
+                    let tries = (3.0 * limit).ceil() as u64;
+                    let drawn =
+                        rejection_draw(&target, threshold, tries, budget, &mut tally, &mut crng)?;
+                    if let Some((u, theta, logl)) = drawn {
+                        let cluster = live[nearest(&live, &u)].cluster;
+                        let status = ChainStatus::Done;
+                        return Ok((
+                            ChainOut {
+                                u,
+                                theta,
+                                logl,
+                                tally,
+                                status,
+                            },
+                            cluster,
+                        ));
+                    }
+                }
+                let mut o = slice_chain(
                     &target,
                     &p.u,
                     &p.theta,
@@ -202,10 +227,12 @@ pub fn sample<L: LogLikelihood>(
                     threshold,
                     &chols[p.cluster],
                     n_repeats,
-                    budget,
+                    budget.saturating_sub(tally.calls),
                     &mut crng,
-                )
-                .map(|o| (o, p.cluster))
+                )?;
+                o.tally.calls += tally.calls;
+                o.tally.nan += tally.nan;
+                Ok((o, p.cluster))
             })
             .collect();
         let mut capped = false;
@@ -294,6 +321,14 @@ fn check_support(prior: &dyn UnitCube, live: &[Live]) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The index of the live point nearest to `u` in the unit cube.
+fn nearest(live: &[Live], u: &[f64]) -> usize {
+    let dist = |p: &Live| -> f64 { p.u.iter().zip(u).map(|(a, b)| (a - b) * (a - b)).sum() };
+    (0..live.len())
+        .min_by(|&a, &b| dist(&live[a]).total_cmp(&dist(&live[b])))
+        .unwrap_or(0)
 }
 
 /// Cholesky factors of each cluster's covariance (the global one for clusters of `≤ d + 1`).

@@ -118,6 +118,27 @@ impl Bounds {
             .sum()
     }
 
+    /// The intersection with `other`. Errors on a dimension mismatch or when the boxes do not
+    /// overlap on some axis.
+    pub fn intersect(&self, other: &Bounds) -> Result<Bounds> {
+        if other.dim() != self.dim() {
+            return Err(Error::dims("bounds", self.dim(), other.dim()));
+        }
+        let lo: Vec<f64> = self
+            .lo
+            .iter()
+            .zip(&other.lo)
+            .map(|(a, b)| a.max(*b))
+            .collect();
+        let hi: Vec<f64> = self
+            .hi
+            .iter()
+            .zip(&other.hi)
+            .map(|(a, b)| a.min(*b))
+            .collect();
+        Bounds::new(lo, hi)
+    }
+
     /// True when `lo_j < x_j < hi_j` for every `j` (the open box).
     pub fn contains(&self, x: &[f64]) -> bool {
         x.iter()

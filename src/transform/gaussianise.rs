@@ -50,11 +50,24 @@ impl Gaussianiser {
         Some(log_det)
     }
 
-    /// Writes `x = T⁻¹(y) = lo + (hi − lo) Φ(y)`.
+    /// Writes `x = T⁻¹(y) = lo + (hi − lo) Φ(y)`, kept strictly inside the box.
+    ///
+    /// For `|y| ≳ 8`, `Φ(y)` is within rounding of 0 or 1 and `x` would round onto the box's
+    /// edge, where [`forward`](Self::forward) (and so every density) is zero, so that a unit-cube
+    /// map and its own density would disagree. Such an `x` is moved inwards by the fewest ulps
+    /// that make `forward` finite; the probability mass this touches is below `10⁻¹⁵`.
     pub fn inverse(&self, y: &[f64], x: &mut [f64]) {
         for j in 0..y.len() {
             let (lo, hi) = (self.bounds.lo()[j], self.bounds.hi()[j]);
-            x[j] = lo + (hi - lo) * normal::cdf(y[j]);
+            let mut v = (lo + (hi - lo) * normal::cdf(y[j])).clamp(lo, hi);
+            for _ in 0..64 {
+                let u = (v - lo) / (hi - lo);
+                if u > 0.0 && u < 1.0 && normal::inv_cdf(u).is_finite() {
+                    break;
+                }
+                v = if u <= 0.5 { v.next_up() } else { v.next_down() };
+            }
+            x[j] = v;
         }
     }
 }
@@ -65,6 +78,27 @@ mod tests {
 
     fn bij() -> Gaussianiser {
         Gaussianiser::new(Bounds::new(vec![-2.0, 0.0, 10.0], vec![3.0, 1e-3, 12.0]).unwrap())
+    }
+
+    #[test]
+    fn extreme_latents_stay_strictly_inside_the_box() {
+        let b = Gaussianiser::new(
+            Bounds::new(vec![-0.17, 0.0], vec![31.5, 10.0 * std::f64::consts::PI]).unwrap(),
+        );
+        for y in [
+            [-40.0, 40.0],
+            [-9.0, 9.0],
+            [f64::NEG_INFINITY, f64::INFINITY],
+        ] {
+            let mut x = [0.0; 2];
+            b.inverse(&y, &mut x);
+            let mut back = [0.0; 2];
+            assert!(
+                b.forward(&x, &mut back).is_some(),
+                "{y:?} → {x:?} is on the edge"
+            );
+            assert!(x[0] > -0.17 && x[1] < 10.0 * std::f64::consts::PI);
+        }
     }
 
     #[test]
