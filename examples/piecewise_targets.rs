@@ -1,10 +1,12 @@
 //! Piecewise MAF (and piecewise KDE) on the circle of eight Gaussians and the two moons, with
 //! the component box policy as an option: `cargo run --release --example piecewise_targets
 //! [-- global]`. Prints KL(true‖q) on 10,000 held-out draws (N = 10,000 training samples).
+//! `MF_BOUNDARIES=hard` (or a soft width such as `MF_BOUNDARIES=0.5`) overrides the default
+//! soft boundaries.
 
 use std::time::Instant;
 
-use margflow::cluster::ComponentBounds;
+use margflow::cluster::{Boundaries, ComponentBounds};
 use margflow::flow::MafConfig;
 use margflow::targets::Target;
 use margflow::{Density, Fit, KdeConfig, PiecewiseConfig};
@@ -15,7 +17,14 @@ fn main() {
     } else {
         ComponentBounds::default()
     };
-    println!("component bounds: {policy:?}");
+    let boundaries = match std::env::var("MF_BOUNDARIES").ok().as_deref() {
+        None => Boundaries::default(),
+        Some("hard") => Boundaries::Hard,
+        Some(w) => Boundaries::Soft {
+            width: w.parse().expect("MF_BOUNDARIES: `hard` or a width"),
+        },
+    };
+    println!("component bounds: {policy:?}, boundaries: {boundaries:?}");
     println!("| target | estimator | k | fit s | KL(true‖q) | q=0 held-out |");
     println!("|---|---|---|---|---|---|");
     for target in [Target::CircleOfGaussians, Target::TwoMoons] {
@@ -58,6 +67,8 @@ fn main() {
             .clusters(clusters)
             .component_bounds(policy)
             .unwrap()
+            .boundaries(boundaries)
+            .unwrap()
             .fit(&train, None, 5)
             .unwrap();
         report(
@@ -69,6 +80,8 @@ fn main() {
         let t = Instant::now();
         let pk = PiecewiseConfig::new(KdeConfig::new())
             .component_bounds(policy)
+            .unwrap()
+            .boundaries(boundaries)
             .unwrap()
             .fit(&train, None, 5)
             .unwrap();

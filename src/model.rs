@@ -22,7 +22,7 @@ pub enum EstimatorKind {
     Maf,
     /// Weighted Gaussian kernel density estimate.
     Kde,
-    /// One flow per cluster (`piecewise-maf`), each with ⌊K/k⌋ + 1 MADEs.
+    /// One flow per cluster (`piecewise-maf`), each with the full `K` MADEs.
     PiecewiseMaf,
     /// One KDE per cluster (`piecewise-kde`).
     PiecewiseKde,
@@ -122,8 +122,8 @@ impl UnitCube for AnyModel {
 /// Options for [`fit_any`] that are shared by the estimators.
 #[derive(Debug, Clone)]
 pub struct FitOptions {
-    /// Configuration of the flow (also used by each component of a piecewise flow, with
-    /// ⌊K/k⌋ + 1 MADEs, see [`crate::ForCluster`]).
+    /// Configuration of the flow (also used, unchanged but for the progress bar, by each
+    /// component of a piecewise flow, see [`crate::ForCluster`]).
     pub maf: MafConfig,
     /// Configuration of the KDE (bandwidth rule), also for each piecewise component.
     pub kde: KdeConfig,
@@ -217,12 +217,13 @@ mod tests {
     }
 
     #[test]
-    fn piecewise_flows_use_fewer_mades_per_cluster() {
+    fn piecewise_flows_keep_the_full_flow_per_cluster() {
         use crate::cluster::ForCluster;
         let cfg = MafConfig::default();
-        assert_eq!(cfg.for_cluster(1).n_mades, 7);
-        assert_eq!(cfg.for_cluster(2).n_mades, 4);
-        assert_eq!(cfg.for_cluster(8).n_mades, 1);
-        assert!(!cfg.for_cluster(8).progress);
+        for k in [1, 2, 8] {
+            assert_eq!(cfg.for_cluster(k).n_mades, cfg.n_mades);
+            assert_eq!(cfg.for_cluster(k).hidden, cfg.hidden);
+            assert!(!cfg.for_cluster(k).progress);
+        }
     }
 }

@@ -15,7 +15,7 @@ pub mod silhouette;
 
 pub use kmeans::{kmeans, KMeans};
 pub use mixture::Piecewise;
-pub use piecewise::{ComponentBounds, ForCluster, PiecewiseConfig};
+pub use piecewise::{Boundaries, ComponentBounds, ForCluster, PiecewiseConfig, SOFT_CUTOFF};
 pub use silhouette::SilhouetteSample;
 
 use rayon::prelude::*;
