@@ -3,8 +3,8 @@
 //! **Boundaries** ([`Boundaries`]). A hard partition (each sample in its own k-means Voronoi
 //! cell) gives every component a density with a sharp straight edge where a cell boundary cuts
 //! through the posterior, which a flow (or a KDE) cannot represent: the mass it leaks across the
-//! edge is lost to the mixture. By default the partition is therefore *soft*, a smooth partition
-//! of unity: with the k-means centres `c_k` in the standardised coordinates `z` that the
+//! edge is lost to the mixture. [`Boundaries::Soft`] makes the partition a smooth partition of
+//! unity instead: with the k-means centres `c_k` in the standardised coordinates `z` that the
 //! clustering uses,
 //!
 //! `r_k(x) = exp(−|z − c_k|² / 2τ²) / Σ_j exp(−|z − c_j|² / 2τ²)`,   `Σ_k r_k(x) = 1`,
@@ -32,10 +32,13 @@
 //! the 5-D Gaussian from 0.024 to 0.011 (piecewise KDE 0.015 → 0.009, 0.076 → 0.068); on the two
 //! moons, whose k-means cut crosses thin arcs where the edge leak is small, they do not help and
 //! cost about 0.01 (piecewise MAF 0.029 → 0.032 at the bench seed, 0.034 → 0.048 averaged over
-//! three other seeds with the default bounds). There the quality is set by the components'
-//! capacity (see [`ForCluster`]).
+//! three other seeds with the default bounds), and the importance-weighted circle's piecewise KDE
+//! got worse (0.056 → 0.115: low-weight points between the blobs then belong to several
+//! components and widen their boxes). The moons' quality is set by the components' capacity
+//! (see [`ForCluster`]). So the default stays [`Boundaries::Hard`], the hard partition (the
+//! published piecewise flows); choose `Soft` for clusters that cut through a smooth bulk.
 //!
-//! [`Boundaries::Hard`] keeps the hard partition. User-given labels
+//! User-given labels
 //! ([`super::ClusterConfig::labels`]) always give a hard partition: they need not be Voronoi
 //! cells of any centres, and they are respected as given. One cluster has `r_1 = 1` either way.
 //!
@@ -123,7 +126,7 @@ pub enum Boundaries {
 
 impl Default for Boundaries {
     fn default() -> Self {
-        Boundaries::Soft { width: 1.0 }
+        Boundaries::Hard
     }
 }
 
@@ -262,7 +265,8 @@ impl<C> PiecewiseConfig<C> {
         }
     }
 
-    /// Sets how the clusters' regions meet (default [`Boundaries::Soft`] with `width = 1`).
+    /// Sets how the clusters' regions meet (default [`Boundaries::Hard`]; `Soft { width: 1.0 }`
+    /// is a good soft choice).
     /// Errors on a `width` that is not finite and positive.
     pub fn boundaries(mut self, boundaries: Boundaries) -> Result<Self> {
         if let Boundaries::Soft { width } = boundaries {

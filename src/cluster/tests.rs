@@ -154,7 +154,8 @@ mod soft {
             .samples(2000, &mut crate::rng_from_seed(3))
             .unwrap();
         let config = PiecewiseConfig::new(KdeConfig::new()).clusters(two_clusters());
-        assert_eq!(config.boundary_policy(), Boundaries::Soft { width: 1.0 });
+        assert_eq!(config.boundary_policy(), Boundaries::Hard);
+        let config = config.boundaries(Boundaries::Soft { width: 1.0 }).unwrap();
         let a = config.fit(&s, None, 11).unwrap();
         let b = config.fit(&s, None, 11).unwrap();
         assert!((a.shares().iter().sum::<f64>() - 1.0).abs() < 1e-12);
@@ -206,7 +207,11 @@ mod soft {
         let t = Target::Gaussian2d;
         let s = t.samples(4000, &mut crate::rng_from_seed(5)).unwrap();
         let kl = |q: &dyn Density| t.kl_masked(q, 4000, 6).unwrap().0;
-        let kde = PiecewiseConfig::new(KdeConfig::new()).clusters(two_clusters());
+        let soft_1 = Boundaries::Soft { width: 1.0 };
+        let kde = PiecewiseConfig::new(KdeConfig::new())
+            .clusters(two_clusters())
+            .boundaries(soft_1)
+            .unwrap();
         let soft = kl(&kde.fit(&s, None, 1).unwrap());
         let hard = kl(&kde
             .clone()
@@ -225,6 +230,8 @@ mod soft {
         let maf = MafConfig::builder().progress(false).build().unwrap();
         let soft = kl(&PiecewiseConfig::new(maf)
             .clusters(two_clusters())
+            .boundaries(soft_1)
+            .unwrap()
             .fit(&s, None, 1)
             .unwrap());
         eprintln!("piecewise MAF: soft {soft:.4}");
