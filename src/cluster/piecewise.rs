@@ -108,10 +108,11 @@ impl ForCluster for MafConfig {
 pub const SOFT_CUTOFF: f64 = 1e-3;
 
 /// How the clusters' regions meet (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Boundaries {
     /// Each sample belongs to its own cluster only (the k-means Voronoi cell, or the user's
-    /// label): components with sharp edges.
+    /// label): components with sharp edges. The default.
+    #[default]
     Hard,
     /// A smooth partition of unity over the k-means centres, `r_k ∝ exp(−|z − c_k|² / 2τ²)` in
     /// the standardised coordinates, with `τ = width × s`, `s` the pooled within-cluster
@@ -122,12 +123,6 @@ pub enum Boundaries {
         /// (finite, > 0).
         width: f64,
     },
-}
-
-impl Default for Boundaries {
-    fn default() -> Self {
-        Boundaries::Hard
-    }
 }
 
 /// Each component's fitting set: `(row, r̃_k(x_row))` for the rows with positive weight and a

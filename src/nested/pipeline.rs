@@ -3,11 +3,29 @@
 //!
 //! 1. A low-resolution run (small `n_live`) of `L` with the prior `π`.
 //! 2. An estimator fitted to its tempered posterior `∝ L^β π` (`β = ½` by default: a Gaussian
-//!    posterior widened by `√2` on every axis), on the prior's box, so the proposal cannot cut
-//!    off the posterior's tails.
+//!    posterior widened by `√2` on every axis), so the proposal cannot cut off the posterior's
+//!    tails, on the tempered samples' own box clipped to the prior's.
 //! 3. A high-resolution run with the fitted estimator `π̃` as prior and the repartitioned
 //!    likelihood `L π / π̃` ([`Repartitioned`]), whose evidence and posterior are those of
 //!    `(L, π)` and whose length scales with `D_KL(P ‖ π̃)` instead of `D_KL(P ‖ π)`.
+//!
+//! **Why the high-resolution run stops at `precision = 0.1`.** With `π̃ ≈ P` the repartitioned
+//! likelihood is nearly flat, so the run's cost is set by its stopping rule, not by the
+//! compression: with the default `10⁻³` it needs about `n_live ln(10³ L̃_max/Z) ≈ 7–9 n_live`
+//! iterations whatever `D_KL(P ‖ π)` is. Adding the final live points (dying in order, their
+//! shrinkages simulated like every other) makes the estimate consistent whenever the run stops;
+//! stopping earlier only shifts evidence from dead to live points, whose volume uncertainty the
+//! simulated error bars include. Measured on the 5-D Gaussian (100 seeds, n_live 500): the pulls
+//! `(log Z − truth)/σ` had sd 1.06 with a `GaussianFit` proposal (96/100 within 2σ) and 1.14 with
+//! a MAF (91/100), and the first 20 seeds' pulls were the same to ±0.2 at precision 10⁻³, 10⁻²
+//! and 0.1, while the high-resolution calls fell from 38–42 % to 21–26 % to 6–9 % of a direct
+//! run's. What an early stop gives up is the chance to find posterior mass the proposal missed
+//! (a mode it left out, where `L̃` is huge but `π̃` tiny): for multimodal posteriors use a
+//! piecewise proposal, or set `high.precision` back to `10⁻³`.
+//!
+//! The high-resolution run starts with rejection draws from `π̃` (see
+//! [`NestedConfig::rejection`]), which for a good proposal is most of the run: then it costs
+//! about `n_live / X_end` likelihood calls.
 
 use super::config::NestedConfig;
 use super::likelihood::LogLikelihood;
@@ -23,15 +41,17 @@ use crate::transform::Bounds;
 /// Settings of the pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
-    /// The low-resolution run (default `n_live = 50`).
+    /// The low-resolution run (default `n_live = 50`). Its posterior only seeds the proposal
+    /// (the repartitioned run corrects any error in it), so fewer slice steps (`2 d`, as in the
+    /// benchmark) are enough.
     pub low: NestedConfig,
-    /// The high-resolution run (default `n_live = 500`).
+    /// The high-resolution run (default `n_live = 500`, `precision = 0.1`: see the module docs).
     pub high: NestedConfig,
     /// Tempering exponent `β ∈ (0, 1]` of the posterior the estimator is fitted to.
     pub beta: f64,
     /// Fit the proposal on the box of the tempered samples ([`Bounds::from_samples`]: their
     /// range widened by `range / (n_Kish − 3)`, clipped to the prior's box) instead of the
-    /// prior's box (default `false`).
+    /// prior's box (default `true`).
     ///
     /// A posterior much narrower than the prior is a speck in the Gaussianised coordinates of
     /// the prior box (scale `σ / (hi − lo)`), which a flow fits poorly; on the samples' box it
@@ -44,9 +64,9 @@ impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
             low: NestedConfig::new().n_live(50),
-            high: NestedConfig::new().n_live(500).seed(1),
+            high: NestedConfig::new().n_live(500).precision(0.1).seed(1),
             beta: 0.5,
-            bounds_from_samples: false,
+            bounds_from_samples: true,
         }
     }
 }

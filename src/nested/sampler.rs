@@ -23,7 +23,7 @@ use super::cluster::knn_clusters;
 use super::config::NestedConfig;
 use super::likelihood::LogLikelihood;
 use super::run::{simulate, NestedRun, StopReason};
-use super::slice::{rejection_draw, slice_chain, ChainOut, ChainStatus, Tally, Target};
+use super::slice::{rejection_draw, slice_chain, ChainStatus, Tally, Target};
 use crate::density::UnitCube;
 use crate::error::{Error, Result};
 use crate::linalg::{cholesky_regularised, logsumexp, mean_cov};
@@ -202,22 +202,12 @@ pub fn sample<L: LogLikelihood>(
                 let mut tally = Tally::default();
                 if rejection {
                     let tries = (3.0 * limit).ceil() as u64;
-                    let drawn =
-                        rejection_draw(&target, threshold, tries, budget, &mut tally, &mut crng)?;
-                    if let Some((u, theta, logl)) = drawn {
-                        let cluster = live[nearest(&live, &u)].cluster;
-                        let status = ChainStatus::Done;
-                        return Ok((
-                            ChainOut {
-                                u,
-                                theta,
-                                logl,
-                                tally,
-                                status,
-                            },
-                            cluster,
-                        ));
+                    let o = rejection_draw(&target, threshold, tries, budget, &mut crng)?;
+                    if o.status == ChainStatus::Done {
+                        let cluster = live[nearest(&live, &o.u)].cluster;
+                        return Ok((o, cluster));
                     }
+                    tally = o.tally;
                 }
                 let mut o = slice_chain(
                     &target,

@@ -214,27 +214,41 @@ pub(crate) fn slice_chain(
 }
 
 /// Draws uniform cube points until one lies above `threshold`, using at most `max_tries`
-/// likelihood calls (and at most `budget`). `None` when none was found: the caller then runs a
-/// slice chain instead.
+/// likelihood calls (and at most `budget`). The status is `Done` when one was found, `Budget`
+/// otherwise (the caller then runs a slice chain instead); the tally counts every call.
 pub(crate) fn rejection_draw(
     target: &Target,
     threshold: f64,
     max_tries: u64,
     budget: u64,
-    tally: &mut Tally,
     rng: &mut MfRng,
-) -> Result<Option<(Vec<f64>, Vec<f64>, f64)>> {
+) -> Result<ChainOut> {
     let d = target.d;
     let mut theta = vec![0.0; d];
+    let mut tally = Tally::default();
     for _ in 0..max_tries.min(budget) {
         let u: Vec<f64> = (0..d).map(|_| rng.random::<f64>()).collect();
-        if let Some(l) = target.eval(&u, &mut theta, tally)? {
-            if l > threshold {
-                return Ok(Some((u, theta, l)));
+        if let Some(logl) = target.eval(&u, &mut theta, &mut tally)? {
+            if logl > threshold {
+                let status = ChainStatus::Done;
+                return Ok(ChainOut {
+                    u,
+                    theta,
+                    logl,
+                    tally,
+                    status,
+                });
             }
         }
     }
-    Ok(None)
+    let status = ChainStatus::Budget;
+    Ok(ChainOut {
+        u: vec![],
+        theta,
+        logl: f64::NEG_INFINITY,
+        tally,
+        status,
+    })
 }
 
 #[cfg(test)]

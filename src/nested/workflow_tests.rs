@@ -88,14 +88,16 @@ fn repartitioned_run_with_a_fitted_prior_keeps_the_evidence() {
     }
 }
 
+/// The target on the built-in 5-D Gaussian (D_KL = 8.7): the pipeline, its low-res run
+/// included, uses ≤ 15 % of a direct run's calls at the same n_live, and agrees with the truth
+/// (the 2σ coverage over seeds is measured by `nested_bench pipeline`).
 #[test]
 fn enhanced_pipeline_agrees_with_truth_for_fewer_calls() {
-    let p = CorrelatedGaussian::new(4, 0.02, 0.5, 2.0).unwrap();
+    let p = CorrelatedGaussian::standard(5).unwrap();
     let cfg = PipelineConfig {
-        low: quiet(25, 1),
-        high: quiet(200, 2),
-        beta: 0.5,
-        bounds_from_samples: false,
+        low: quiet(50, 1).n_repeats(10),
+        high: quiet(500, 2).precision(0.1),
+        ..PipelineConfig::default()
     };
     let r = enhanced(&p, &p.prior(), &p.bounds(), &GaussianFit::default(), &cfg).unwrap();
     let (lz, err) = (r.high.log_z(), r.high.log_z_err());
@@ -104,10 +106,11 @@ fn enhanced_pipeline_agrees_with_truth_for_fewer_calls() {
         "{lz} ± {err} vs {}",
         p.log_z()
     );
-    let direct = sample(&p, &p.prior(), &quiet(200, 2)).unwrap();
+    let direct = sample(&p, &p.prior(), &quiet(500, 3)).unwrap();
+    let ratio = r.calls as f64 / direct.calls() as f64;
     assert!(
-        r.calls < direct.calls() / 2,
-        "{} vs {}",
+        ratio <= 0.15,
+        "{} vs {} calls: {ratio}",
         r.calls,
         direct.calls()
     );
