@@ -5,7 +5,8 @@
 //! cargo run --release --example nested_bench -- [coverage|efficiency|speedup|pipeline|reweight|dynesty|all] [seeds]
 //! ```
 //! `dynesty` prints margflow's side of the comparison with `benches/dynesty_gaussian.py`
-//! (10-D Gaussian, n_live = 500, 50 slice steps).
+//! (10-D Gaussian, n_live = 500, 50 slice steps). `MF_ONLY=NAME` runs one problem of the
+//! coverage and pipeline tables; `MF_NOREJ=1` turns the rejection phase off.
 
 use std::time::Instant;
 
@@ -21,6 +22,11 @@ fn cfg(n_live: usize, seed: u64) -> NestedConfig {
         .progress(false)
         .seed(seed)
         .rejection(std::env::var("MF_NOREJ").is_err())
+}
+
+/// True when `MF_ONLY` names another problem than `name`.
+fn skipped(name: &str) -> bool {
+    std::env::var("MF_ONLY").is_ok_and(|o| o != name)
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
@@ -40,7 +46,6 @@ fn coverage(seeds: u64) {
     println!("\n## Coverage: truth within 2σ over {seeds} seeds (target ≥ 17/20)\n");
     println!("| problem | n_live | true log Z | mean log Z | scatter | mean σ | within 2σ | mean calls | s/run |");
     println!("|---|---|---|---|---|---|---|---|---|");
-    let only = std::env::var("MF_ONLY").ok();
     for (name, n_live) in [
         ("gaussian-2", 200),
         ("gaussian-5", 200),
@@ -52,7 +57,7 @@ fn coverage(seeds: u64) {
         ("two-gaussians-2", 200),
         ("two-gaussians-5", 200),
     ] {
-        if only.as_deref().is_some_and(|o| o != name) {
+        if skipped(name) {
             continue;
         }
         let p = problem_by_name(name).unwrap();
@@ -186,7 +191,6 @@ fn pipeline(seeds: u64) {
     let n: usize = env_or("MF_N", 500);
     let n_low: usize = env_or("MF_NLOW", 50);
     let p_high: f64 = env_or("MF_PHIGH", 0.1);
-    let only = std::env::var("MF_ONLY").ok();
     println!(
         "\n## Enhanced pipeline vs a direct run (target: ≤ 15 % of the calls, truth within 2σ)\n"
     );
@@ -219,7 +223,7 @@ fn pipeline(seeds: u64) {
     .collect();
     let mut summary = vec![];
     for (name, p, est) in problems {
-        if only.as_deref().is_some_and(|o| o != name) {
+        if skipped(name) {
             continue;
         }
         let est = std::env::var("MF_EST").unwrap_or(est.to_string());

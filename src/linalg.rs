@@ -80,6 +80,11 @@ pub fn lower_solve(l: &[f64], v: &[f64], z: &mut [f64]) {
     }
 }
 
+/// The squared Euclidean distance `Σ_j (a_j − b_j)²`.
+pub fn dist2(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
 /// `log Σ_i exp(x_i)`, exact for `−∞` entries; `−∞` for an empty or all-`−∞` input.
 pub fn logsumexp(x: &[f64]) -> f64 {
     let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);

@@ -19,6 +19,7 @@
 use rand::{Rng, RngCore};
 
 use crate::error::{Error, Result};
+use crate::linalg::dist2;
 use crate::matrix::Matrix;
 use crate::rng::{child_seed, rng_from_seed};
 
@@ -31,10 +32,6 @@ pub struct KMeans {
     pub labels: Vec<usize>,
     /// Weighted inertia `Σ w_i |x_i − μ_{c(i)}|²`.
     pub inertia: f64,
-}
-
-fn dist2(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
 /// Weighted k-means of the rows of `x` (see the module docs).

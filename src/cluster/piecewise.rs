@@ -68,6 +68,7 @@ use crate::error::{Error, Result};
 use crate::fit::{resolve_bounds, Fit};
 use crate::flow::MafConfig;
 use crate::kde::KdeConfig;
+use crate::linalg::dist2;
 use crate::matrix::Matrix;
 use crate::rng::child_seed;
 use crate::samples::WeightedSamples;
@@ -163,8 +164,6 @@ fn soft_members(xs: &Matrix, clustering: &Clustering, weights: &[f64], width: f6
             centres.row_mut(c).iter_mut().for_each(|v| *v /= m);
         }
     }
-    let dist2 =
-        |a: &[f64], b: &[f64]| -> f64 { a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum() };
     // Pooled within-cluster variance per dimension.
     let mut within = 0.0;
     for ((x, &l), &w) in xs.rows().zip(&clustering.labels).zip(weights) {
@@ -228,13 +227,10 @@ impl ComponentBounds {
             ComponentBounds::Global => Ok(global.clone()),
             ComponentBounds::Cluster { widen } => {
                 let own = Bounds::from_samples(cluster)?;
-                let (mut lo, mut hi) = (own.lo().to_vec(), own.hi().to_vec());
-                for j in 0..lo.len() {
-                    let pad = widen * (hi[j] - lo[j]);
-                    lo[j] = (lo[j] - pad).max(global.lo()[j]);
-                    hi[j] = (hi[j] + pad).min(global.hi()[j]);
-                }
-                Bounds::new(lo, hi)
+                let pad = |j: usize| widen * (own.hi()[j] - own.lo()[j]);
+                let lo = (0..own.dim()).map(|j| own.lo()[j] - pad(j)).collect();
+                let hi = (0..own.dim()).map(|j| own.hi()[j] + pad(j)).collect();
+                Bounds::new(lo, hi)?.intersect(global)
             }
         }
     }

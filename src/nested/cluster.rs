@@ -8,6 +8,8 @@
 //! (each cluster gets its own whitening); the evidence bookkeeping is global, so a bad
 //! clustering costs efficiency, never correctness.
 
+use crate::linalg::dist2;
+
 /// Cluster labels `0..n_clusters` for `points` (each of length `d`), and the number of clusters.
 pub(crate) fn knn_clusters(points: &[Vec<f64>], d: usize) -> (Vec<usize>, usize) {
     let n = points.len();
@@ -43,8 +45,7 @@ pub(crate) fn knn_clusters(points: &[Vec<f64>], d: usize) -> (Vec<usize>, usize)
         dist.clear();
         for (j, zj) in z.iter().enumerate() {
             if j != i {
-                let s: f64 = z[i].iter().zip(zj).map(|(a, b)| (a - b) * (a - b)).sum();
-                dist.push((s, j));
+                dist.push((dist2(&z[i], zj), j));
             }
         }
         dist.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));

@@ -26,7 +26,7 @@ use super::run::{simulate, NestedRun, StopReason};
 use super::slice::{rejection_draw, slice_chain, ChainStatus, Tally, Target};
 use crate::density::UnitCube;
 use crate::error::{Error, Result};
-use crate::linalg::{cholesky_regularised, logsumexp, mean_cov};
+use crate::linalg::{cholesky_regularised, dist2, logsumexp, mean_cov};
 use crate::matrix::Matrix;
 use crate::rng::{child_seed, rng_from_seed};
 use crate::samples::WeightedSamples;
@@ -315,9 +315,8 @@ fn check_support(prior: &dyn UnitCube, live: &[Live]) -> Result<()> {
 
 /// The index of the live point nearest to `u` in the unit cube.
 fn nearest(live: &[Live], u: &[f64]) -> usize {
-    let dist = |p: &Live| -> f64 { p.u.iter().zip(u).map(|(a, b)| (a - b) * (a - b)).sum() };
     (0..live.len())
-        .min_by(|&a, &b| dist(&live[a]).total_cmp(&dist(&live[b])))
+        .min_by(|&a, &b| dist2(&live[a].u, u).total_cmp(&dist2(&live[b].u, u)))
         .unwrap_or(0)
 }
 

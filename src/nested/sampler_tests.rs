@@ -16,17 +16,20 @@ pub(super) fn quiet(n_live: usize, seed: u64) -> NestedConfig {
         .seed(seed)
 }
 
+/// Asserts that the run's `log Z` lies within 3σ (its own error) of `truth`.
+#[track_caller]
+pub(super) fn assert_evidence(run: &NestedRun, truth: f64) {
+    let (lz, err) = (run.log_z(), run.log_z_err());
+    assert!((lz - truth).abs() < 3.0 * err, "{lz} ± {err} vs {truth}");
+}
+
 #[test]
 fn gaussian_evidence_kl_and_dimensionality_match_closed_forms() {
     for d in [2, 5] {
         let p = CorrelatedGaussian::standard(d).unwrap();
         let run = sample(&p, &p.prior(), &quiet(150, 7)).unwrap();
-        let (lz, err) = (run.log_z(), run.log_z_err());
-        assert!(
-            (lz - p.log_z()).abs() < 3.0 * err,
-            "d={d}: {lz} ± {err} vs {}",
-            p.log_z()
-        );
+        assert_evidence(&run, p.log_z());
+        let err = run.log_z_err();
         // σ(log Z) ≈ √(D_KL / n_live) (Skilling 2006).
         let expect_err = (p.kl().unwrap() / 150.0).sqrt();
         assert!(
@@ -55,12 +58,7 @@ fn gaussian_evidence_kl_and_dimensionality_match_closed_forms() {
 fn two_separated_modes_are_both_found() {
     let p = TwoGaussians::new(2).unwrap();
     let run = sample(&p, &p.prior(), &quiet(200, 3)).unwrap();
-    assert!(
-        (run.log_z() - p.log_z()).abs() < 3.0 * run.log_z_err(),
-        "{} ± {}",
-        run.log_z(),
-        run.log_z_err()
-    );
+    assert_evidence(&run, p.log_z());
     let s = run.to_weighted_samples().unwrap();
     let left: f64 = s
         .values()
@@ -107,7 +105,7 @@ fn nan_is_log_zero_with_a_count_and_infinity_is_an_error() {
     };
     let run = sample(&nan_like, &p.prior(), &quiet(100, 5)).unwrap();
     assert!(run.nan_calls() > 0);
-    assert!((run.log_z() - p.log_z()).abs() < 3.0 * run.log_z_err());
+    assert_evidence(&run, p.log_z());
     let inf_like = |t: &[f64]| if t[0] > 0.5 { f64::INFINITY } else { 0.0 };
     match sample(&inf_like, &p.prior(), &quiet(100, 5)) {
         Err(Error::Numerical { context, .. }) => assert_eq!(context, "likelihood"),
