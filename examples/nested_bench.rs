@@ -2,7 +2,7 @@
 //! enhanced pipeline against a direct run. Prints tables.
 //!
 //! ```text
-//! cargo run --release --example nested_bench -- [coverage|efficiency|speedup|pipeline|reweight|dynesty|all] [seeds]
+//! cargo run --release --example nested_bench -- [coverage|efficiency|speedup|pipeline|pipeline-coverage|reweight|dynesty|all] [seeds]
 //! ```
 //! `dynesty` prints margflow's side of the comparison with `benches/dynesty_gaussian.py`
 //! (10-D Gaussian, n_live = 500, 50 slice steps). `MF_ONLY=NAME` runs one problem of the
@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use margflow::nested::problems::{problem_by_name, CorrelatedGaussian, TestProblem};
 use margflow::nested::{
-    enhanced, reweight, sample, GaussianFit, NestedConfig, NestedRun, PipelineConfig,
-    ReweightConfig,
+    enhanced, reweight, sample, GaussianFit, GaussianMixtureFit, NestedConfig, NestedRun,
+    PipelineConfig, ReweightConfig,
 };
 
 fn cfg(n_live: usize, seed: u64) -> NestedConfig {
@@ -145,22 +145,160 @@ fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// One pipeline run against a direct run; prints a table row. (`&Box`: the likelihood trait is
-/// implemented for the boxed test problem.)
+/// A pipeline run, summarised.
+struct PipelineRow {
+    low: u64,
+    high: u64,
+    log_z: f64,
+    err: f64,
+}
+
+/// Runs the pipeline with the proposal estimator `est` (`maf`, `mixture`, `gaussian`, `kde`,
+/// `piecewise-maf`). (`&Box`: the likelihood trait is implemented for the boxed test problem.)
 #[allow(clippy::borrowed_box)]
-fn pipeline_row<F: margflow::Fit>(
-    name: &str,
+fn run_pipeline(
     est: &str,
     p: &Box<dyn TestProblem>,
-    direct: &NestedRun,
-    fit: &F,
     pc: &PipelineConfig,
-) -> Option<(f64, bool)> {
-    let (r, t) = timed(|| enhanced(p, &p.prior(), &p.bounds(), fit, pc));
-    match r {
-        Ok(r) => {
-            let ratio = r.calls as f64 / direct.calls() as f64;
-            let pull = (r.high.log_z() - p.log_z()) / r.high.log_z_err();
+) -> margflow::Result<PipelineRow> {
+    fn go<F: margflow::Fit>(
+        p: &Box<dyn TestProblem>,
+        fit: &F,
+        pc: &PipelineConfig,
+    ) -> margflow::Result<PipelineRow> {
+        let r = enhanced(p, &p.prior(), &p.bounds(), fit, pc)?;
+        Ok(PipelineRow {
+            low: r.low.calls(),
+            high: r.high.calls(),
+            log_z: r.high.log_z(),
+            err: r.high.log_z_err(),
+        })
+    }
+    let maf = margflow::MafConfig::builder()
+        .n_mades(4)
+        .progress(false)
+        .build()?;
+    match est {
+        "maf" => go(p, &maf, pc),
+        "mixture" => go(p, &GaussianMixtureFit::new(), pc),
+        "gaussian" => go(p, &GaussianFit::default(), pc),
+        "kde" => go(p, &margflow::KdeConfig::new(), pc),
+        "piecewise-maf" => go(p, &margflow::PiecewiseConfig::new(maf), pc),
+        _ => panic!("unknown estimator {est}"),
+    }
+}
+
+/// A problem of the pipeline tables: its name, the problem, the proposal estimator, and the
+/// low-resolution run's number of live points (the default, or about 20 per mode).
+type PipelineProblem = (&'static str, Box<dyn TestProblem>, &'static str, usize);
+
+/// The problems of the pipeline tables: a MAF proposal for the unimodal Gaussians, the Gaussian
+/// mixture for the multimodal and curved ones; the eggbox's 18 modes get 400 low-resolution live
+/// points (the rule of `margflow::nested::PipelineConfig`), every other problem the default.
+fn pipeline_problems() -> Vec<PipelineProblem> {
+    let n_low = PipelineConfig::default().low.get_n_live();
+    [
+        ("gaussian-2", "maf", n_low),
+        ("gaussian-5", "maf", n_low),
+        ("gaussian-10", "maf", n_low),
+        ("gaussian-20", "maf", n_low),
+        ("shells-2", "mixture", n_low),
+        ("shells-5", "mixture", n_low),
+        ("eggbox", "mixture", 400),
+        ("two-gaussians-2", "mixture", n_low),
+        ("two-gaussians-5", "mixture", n_low),
+    ]
+    .into_iter()
+    .map(|(name, est, n)| (name, problem_by_name(name).unwrap(), est, n))
+    .chain(std::iter::once((
+        "gaussian-10, σ 0.01, box ±10",
+        Box::new(CorrelatedGaussian::new(10, 0.01, 0.5, 10.0).unwrap()) as Box<dyn TestProblem>,
+        "maf",
+        n_low,
+    )))
+    .collect()
+}
+
+/// The default pipeline with the seeds of run `s`, quiet, and the exploring overrides
+/// `MF_N`, `MF_NLOW`, `MF_RLOW` (low-res slice steps per dimension), `MF_PLOW`, `MF_PHIGH`,
+/// `MF_BETA`, `MF_PRIORBOX` (fit on the prior's box).
+fn pipeline_cfg(s: u64, n_low: usize) -> PipelineConfig {
+    let def = PipelineConfig::default();
+    let n: usize = env_or("MF_N", def.high.get_n_live());
+    let mut low = def
+        .low
+        .clone()
+        .n_live(env_or("MF_NLOW", n_low))
+        .progress(false)
+        .seed(200 + s)
+        .rejection(std::env::var("MF_NOREJ").is_err());
+    if let Ok(r) = std::env::var("MF_RLOW") {
+        low = low.repeats_per_dimension(r.parse().expect("MF_RLOW: an integer"));
+    }
+    if let Ok(p) = std::env::var("MF_PLOW") {
+        low = low.precision(p.parse().expect("MF_PLOW: a number"));
+    }
+    let mut high = def
+        .high
+        .clone()
+        .n_live(n)
+        .progress(false)
+        .seed(300 + s)
+        .rejection(std::env::var("MF_NOREJ").is_err());
+    if let Ok(p) = std::env::var("MF_PHIGH") {
+        high = high.precision(p.parse().expect("MF_PHIGH: a number"));
+    }
+    PipelineConfig {
+        low,
+        high,
+        beta: env_or("MF_BETA", def.beta),
+        bounds_from_samples: std::env::var("MF_PRIORBOX").is_err(),
+    }
+}
+
+fn describe_pipeline() {
+    let pc = pipeline_cfg(0, PipelineConfig::default().low.get_n_live());
+    println!(
+        "Defaults of `PipelineConfig` unless a column says otherwise: direct and high-res n_live = {}, low-res n_live = {} with {} slice step(s) per dimension and precision {}, high-res precision {}, β = {}, proposal fitted on the tempered samples' box clipped to the prior's; pull = (log Z − truth)/σ of the pipeline.\n",
+        pc.high.get_n_live(),
+        pc.low.get_n_live(),
+        pc.low.repeats_for(1),
+        pc.low.get_precision(),
+        pc.high.get_precision(),
+        pc.beta
+    );
+}
+
+/// The enhanced pipeline against a direct run at the same `n_live`, on every built-in problem
+/// with a known `log Z` and on a wide-prior 10-D Gaussian. `MF_EST` replaces every proposal
+/// estimator; see [`pipeline_cfg`] for the other overrides.
+fn pipeline(seeds: u64) {
+    println!(
+        "\n## Enhanced pipeline vs a direct run (target: ≤ 15 % of the calls, truth within 2σ)\n"
+    );
+    describe_pipeline();
+    println!("| problem | proposal | D_KL | true log Z | direct log Z | direct calls | low calls | high calls | pipeline log Z | ratio | pull | s |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let n: usize = env_or("MF_N", PipelineConfig::default().high.get_n_live());
+    let mut summary = vec![];
+    for (name, p, est, n_low) in pipeline_problems() {
+        if skipped(name) {
+            continue;
+        }
+        let est = std::env::var("MF_EST").unwrap_or(est.to_string());
+        let (mut ratios, mut hits) = (vec![], 0);
+        for s in 0..seeds {
+            let direct = sample(&p, &p.prior(), &cfg(n, 100 + s)).unwrap();
+            let (r, t) = timed(|| run_pipeline(&est, &p, &pipeline_cfg(s, n_low)));
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    println!("| {name} | {est} | failed: {e} |");
+                    continue;
+                }
+            };
+            let ratio = (r.low + r.high) as f64 / direct.calls() as f64;
+            let pull = (r.log_z - p.log_z()) / r.err;
             println!(
                 "| {name} | {est} | {:.1} | {:.3} | {:.3} ± {:.3} | {} | {} | {} | {:.3} ± {:.3} | {:.1} % | {pull:+.2} | {t:.1} |",
                 p.kl().unwrap_or(f64::NAN),
@@ -168,105 +306,70 @@ fn pipeline_row<F: margflow::Fit>(
                 direct.log_z(),
                 direct.log_z_err(),
                 direct.calls(),
-                r.low.calls(),
-                r.high.calls(),
-                r.high.log_z(),
-                r.high.log_z_err(),
+                r.low,
+                r.high,
+                r.log_z,
+                r.err,
                 100.0 * ratio,
             );
-            Some((ratio, pull.abs() <= 2.0))
-        }
-        Err(e) => {
-            println!("| {name} | {est} | failed: {e} |");
-            None
-        }
-    }
-}
-
-/// The enhanced pipeline against a direct run at the same `n_live`, on every built-in problem
-/// with a known `log Z` and on a wide-prior 10-D Gaussian. Overrides for exploring:
-/// `MF_N`, `MF_NLOW`, `MF_PHIGH`, `MF_BETA`, `MF_EST` (maf, gaussian, kde, piecewise-maf),
-/// `MF_ONLY` (one problem), `MF_PRIORBOX` (fit on the prior's box).
-fn pipeline(seeds: u64) {
-    let n: usize = env_or("MF_N", 500);
-    let n_low: usize = env_or("MF_NLOW", 50);
-    let p_high: f64 = env_or("MF_PHIGH", 0.1);
-    println!(
-        "\n## Enhanced pipeline vs a direct run (target: ≤ 15 % of the calls, truth within 2σ)\n"
-    );
-    println!("n_live = {n} (direct and high-res runs), low-res n_live = {n_low} with 2d slice steps, high-res precision {p_high}, β = ½, proposal fitted on the tempered samples' box clipped to the prior's; pull = (log Z − truth)/σ of the pipeline.\n");
-    println!("| problem | proposal | D_KL | true log Z | direct log Z | direct calls | low calls | high calls | pipeline log Z | ratio | pull | s |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    let maf = margflow::MafConfig::builder()
-        .n_mades(4)
-        .progress(false)
-        .build()
-        .unwrap();
-    let problems: Vec<(&str, Box<dyn TestProblem>, &str)> = [
-        ("gaussian-2", "maf"),
-        ("gaussian-5", "maf"),
-        ("gaussian-10", "maf"),
-        ("gaussian-20", "maf"),
-        ("shells-2", "piecewise-maf"),
-        ("shells-5", "piecewise-maf"),
-        ("eggbox", "piecewise-maf"),
-        ("two-gaussians-2", "piecewise-maf"),
-        ("two-gaussians-5", "piecewise-maf"),
-    ]
-    .into_iter()
-    .map(|(name, est)| (name, problem_by_name(name).unwrap(), est))
-    .chain(std::iter::once((
-        "gaussian-10, σ 0.01, box ±10",
-        Box::new(CorrelatedGaussian::new(10, 0.01, 0.5, 10.0).unwrap()) as Box<dyn TestProblem>,
-        "maf",
-    )))
-    .collect();
-    let mut summary = vec![];
-    for (name, p, est) in problems {
-        if skipped(name) {
-            continue;
-        }
-        let est = std::env::var("MF_EST").unwrap_or(est.to_string());
-        let d = p.dim();
-        let (mut ratios, mut hits) = (vec![], 0);
-        for s in 0..seeds {
-            let direct = sample(&p, &p.prior(), &cfg(n, 100 + s)).unwrap();
-            let pc = PipelineConfig {
-                low: cfg(n_low, 200 + s).n_repeats(2 * d),
-                high: cfg(n, 300 + s).precision(p_high),
-                beta: env_or("MF_BETA", 0.5),
-                bounds_from_samples: std::env::var("MF_PRIORBOX").is_err(),
-            };
-            let row = match est.as_str() {
-                "maf" => pipeline_row(name, &est, &p, &direct, &maf, &pc),
-                "kde" => pipeline_row(name, &est, &p, &direct, &margflow::KdeConfig::new(), &pc),
-                "gaussian" => pipeline_row(name, &est, &p, &direct, &GaussianFit::default(), &pc),
-                "piecewise-maf" => pipeline_row(
-                    name,
-                    &est,
-                    &p,
-                    &direct,
-                    &margflow::PiecewiseConfig::new(maf.clone()),
-                    &pc,
-                ),
-                _ => panic!("unknown estimator {est}"),
-            };
-            if let Some((ratio, hit)) = row {
-                ratios.push(ratio);
-                hits += usize::from(hit);
-            }
+            ratios.push(ratio);
+            hits += usize::from(pull.abs() <= 2.0);
         }
         let worst = ratios.iter().cloned().fold(0.0, f64::max);
         summary.push(format!(
-            "| {name} | {est} | {:.1} % | {:.1} % | {hits}/{seeds} |",
+            "| {name} | {est} | {n_low} | {:.1} % | {:.1} % | {hits}/{seeds} |",
             100.0 * mean_sd(&ratios).0,
             100.0 * worst
         ));
     }
     println!(
-        "\n| problem | proposal | mean ratio | worst ratio | within 2σ |\n|---|---|---|---|---|"
+        "\n| problem | proposal | low-res n_live | mean ratio | worst ratio | within 2σ |\n|---|---|---|---|---|---|"
     );
     summary.iter().for_each(|l| println!("{l}"));
+}
+
+/// The pipeline's calibration: `seeds` pipeline runs a problem (seeds 1000…), their pulls
+/// against the truth, and their calls against one direct run at the same `n_live`.
+fn pipeline_coverage(seeds: u64) {
+    println!("\n## Enhanced pipeline: coverage over {seeds} seeds (target: truth within 2σ in ≥ 17/20, ≤ 15 % of a direct run's calls)\n");
+    describe_pipeline();
+    println!("| problem | proposal | low-res n_live | direct calls | mean ratio | worst ratio | mean σ | pull mean | pull sd | within 2σ | s/run |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let n: usize = env_or("MF_N", PipelineConfig::default().high.get_n_live());
+    for (name, p, est, n_low) in pipeline_problems() {
+        if skipped(name) {
+            continue;
+        }
+        let est = std::env::var("MF_EST").unwrap_or(est.to_string());
+        let direct = sample(&p, &p.prior(), &cfg(n, 100)).unwrap().calls() as f64;
+        let (mut ratios, mut pulls, mut errs, mut secs) = (vec![], vec![], vec![], 0.0);
+        let mut failed = 0;
+        for s in 0..seeds {
+            let (r, t) = timed(|| run_pipeline(&est, &p, &pipeline_cfg(1000 + s, n_low)));
+            secs += t;
+            match r {
+                Ok(r) => {
+                    ratios.push((r.low + r.high) as f64 / direct);
+                    pulls.push((r.log_z - p.log_z()) / r.err);
+                    errs.push(r.err);
+                }
+                Err(e) => {
+                    eprintln!("{name} seed {s}: {e}");
+                    failed += 1;
+                }
+            }
+        }
+        let (pm, psd) = mean_sd(&pulls);
+        let hits = pulls.iter().filter(|x| x.abs() <= 2.0).count();
+        println!(
+            "| {name} | {est} | {n_low} | {direct:.0} | {:.1} % | {:.1} % | {:.3} | {pm:+.2} | {psd:.2} | {hits}/{seeds}{} | {:.2} |",
+            100.0 * mean_sd(&ratios).0,
+            100.0 * ratios.iter().cloned().fold(0.0, f64::max),
+            mean_sd(&errs).0,
+            if failed > 0 { format!(" ({failed} failed)") } else { String::new() },
+            secs / seeds as f64
+        );
+    }
 }
 
 fn reweighting() {
@@ -357,6 +460,7 @@ fn main() {
         "efficiency" => efficiency(),
         "speedup" => speedup(),
         "pipeline" => pipeline(seeds),
+        "pipeline-coverage" => pipeline_coverage(seeds),
         "reweight" => reweighting(),
         "dynesty" => dynesty_side(seeds.min(3)),
         _ => {

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 pub struct NestedConfig {
     pub(crate) n_live: usize,
     pub(crate) n_repeats: Option<usize>,
+    pub(crate) repeats_per_dim: usize,
     pub(crate) precision: f64,
     pub(crate) max_calls: u64,
     pub(crate) batch: usize,
@@ -29,6 +30,7 @@ impl Default for NestedConfig {
         Self {
             n_live: 500,
             n_repeats: None,
+            repeats_per_dim: 5,
             precision: 1e-3,
             max_calls: u64::MAX,
             batch: 8,
@@ -51,9 +53,16 @@ impl NestedConfig {
         self.n_live = n;
         self
     }
-    /// Slice steps per new point (default `5 d`).
+    /// Slice steps per new point (default `5 d`); overrides
+    /// [`repeats_per_dimension`](Self::repeats_per_dimension).
     pub fn n_repeats(mut self, n: usize) -> Self {
         self.n_repeats = Some(n);
+        self
+    }
+    /// Slice steps per new point as a multiple of the dimension (default 5: `n_repeats = 5 d`).
+    pub fn repeats_per_dimension(mut self, k: usize) -> Self {
+        self.repeats_per_dim = k;
+        self.n_repeats = None;
         self
     }
     /// Stop when the live points hold less than this fraction of the evidence (in `(0, 1)`).
@@ -119,13 +128,17 @@ impl NestedConfig {
     pub fn get_n_live(&self) -> usize {
         self.n_live
     }
+    /// The stopping precision.
+    pub fn get_precision(&self) -> f64 {
+        self.precision
+    }
     /// The seed.
     pub fn get_seed(&self) -> u64 {
         self.seed
     }
     /// Slice steps per new point in dimension `d`.
     pub fn repeats_for(&self, d: usize) -> usize {
-        self.n_repeats.unwrap_or(5 * d).max(1)
+        self.n_repeats.unwrap_or(self.repeats_per_dim * d).max(1)
     }
     /// The largest `1/X` at which a replacement is still drawn by rejection in dimension `d`
     /// (`0` when rejection is off).
@@ -160,6 +173,12 @@ impl NestedConfig {
             return Err(Error::invalid(
                 "n_repeats",
                 "n_repeats must be at least 1 (default 5 d)",
+            ));
+        }
+        if self.n_repeats.is_none() && self.repeats_per_dim == 0 {
+            return Err(Error::invalid(
+                "repeats_per_dimension",
+                "at least 1 slice step per dimension is needed (default 5)",
             ));
         }
         if !(self.precision > 0.0 && self.precision < 1.0) {

@@ -9,6 +9,7 @@
 //! - [`enhanced`]: low-resolution run → fitted proposal → repartitioned high-resolution run.
 //! - [`reweight`]: from a fast likelihood's posterior to a slow one's, upsampled by a fit.
 //! - [`GaussianFit`]: a Gaussian proposal in Gaussianised coordinates (supernest-style).
+//! - [`GaussianMixtureFit`]: a clustered Gaussian-mixture proposal for multimodal posteriors.
 //! - [`problems`]: test problems with known evidences.
 
 // Negated comparisons such as `!(x > 0.0)` are deliberate throughout: they also catch NaN.
@@ -17,6 +18,7 @@
 mod cluster;
 mod config;
 mod likelihood;
+mod mixture;
 mod output;
 mod pipeline;
 pub mod problems;
@@ -29,6 +31,7 @@ mod slice;
 
 pub use config::NestedConfig;
 pub use likelihood::LogLikelihood;
+pub use mixture::{GaussianMixture, GaussianMixtureFit, MixtureComponent};
 pub use output::{read_polychord, write_polychord};
 pub use pipeline::{enhanced, PipelineConfig, PipelineResult};
 pub use proposal::{GaussianFit, GaussianLatent, GaussianProposal};

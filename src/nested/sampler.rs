@@ -11,9 +11,31 @@
 //! 3. Stop when `Z_live = ⟨L⟩_live X < precision · (Z_dead + Z_live)`, or at the call cap;
 //!    the remaining live points die in order of `log L`, with `n, n − 1, …, 1` live.
 //!
-//! Clusters of live points (see [`cluster`](super::cluster)) are found again every `n_live / 2`
-//! deaths; each cluster's covariance (recomputed every batch) whitens the slice directions of
-//! chains starting in it.
+//! Clusters of live points (see [`cluster`](super::cluster)) are split again every `n_live / 2`
+//! deaths (each cluster on its own: clusters split but never merge, as in PolyChord); each
+//! cluster's covariance (recomputed every batch) whitens the slice directions of chains starting
+//! in it.
+//!
+//! **Cluster volumes** (PolyChord's bookkeeping, Handley et al. 2015). Each cluster `c` carries
+//! an estimate `X_c` of its prior volume: a death in `c` while `n_c` of the live points lie in it
+//! shrinks it by `log X_c −= 1/n_c`, and a slice chain starts in cluster `c` with probability
+//! `∝ X_c` (from a random live point of `c` above the contour). Ideal nested sampling
+//! (independent draws from the constrained prior) puts a new point in a mode with probability
+//! proportional to the mode's volume; starting from a random live point instead makes it
+//! proportional to the mode's current *count*, so that the counts random-walk (a Moran process)
+//! once the modes' chains no longer reach each other. A mode with fewer points than its volume
+//! estimate says dies more slowly than it is born into, and recovers. When a cluster splits,
+//! every live point carries the share `X_c / n_c` of its old cluster, and a new cluster's volume
+//! is the sum of its points' shares. The evidence bookkeeping stays global; the volumes only
+//! choose where chains start.
+//!
+//! Measured (`nested_bench coverage`, n_live 200, 60 seeds), against the earlier scheme of one
+//! fixed 8-nearest-neighbour clustering of all live points and count-proportional starts: the
+//! separate whitening of each mode cut the calls on the shells from 145 k to 103 k and on the
+//! eggbox from 167 k to 109 k; two Gaussians in 2-D went from 54 to 56 runs of 60 within 2σ,
+//! the shells stayed at 57; on the eggbox, whose 18 modes hold about ten live points each, the
+//! modes' populations now fluctuate independently and its scatter grew from 0.94 to 1.17 of the
+//! error bar (59 → 56 of 60 within 2σ).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rand::Rng;
@@ -126,6 +148,8 @@ pub fn sample<L: LogLikelihood>(
     let mut log_z_dead = f64::NEG_INFINITY;
     let mut since_clustering = usize::MAX;
     let mut n_clusters = 1;
+    // log X_c of every cluster (see the module docs).
+    let mut log_vol = vec![0.0f64];
     let mut stop = StopReason::Converged;
     let mut iteration: u64 = 0;
 
@@ -146,7 +170,10 @@ pub fn sample<L: LogLikelihood>(
         live.sort_by(|a, b| a.logl.total_cmp(&b.logl));
         let m = live.len();
         let threshold = live[k - 1].logl;
+        let mut counts = cluster_counts(&live, n_clusters);
         for (i, p) in live[..k].iter().enumerate() {
+            log_vol[p.cluster] -= 1.0 / counts[p.cluster] as f64;
+            counts[p.cluster] -= 1;
             let n_i = m - i;
             let log_t = -1.0 / n_i as f64;
             // Rectangle weights for the running estimate (the final one uses trapezoids).
@@ -161,8 +188,8 @@ pub fn sample<L: LogLikelihood>(
 
         // Clusters and their whitening factors.
         if cfg.clustering && since_clustering >= n / 2 {
-            let pts: Vec<Vec<f64>> = live.iter().map(|p| p.u.clone()).collect();
-            let (labels, nc) = knn_clusters(&pts, d);
+            let (labels, nc) = split_clusters(&live, n_clusters);
+            log_vol = reassign_volumes(&live, &log_vol, n_clusters, &labels, nc);
             for (p, c) in live.iter_mut().zip(labels) {
                 p.cluster = c;
             }
@@ -182,10 +209,13 @@ pub fn sample<L: LogLikelihood>(
                 format!("no live point lies above the contour log L = {threshold}: the likelihood is flat (a plateau) over the remaining prior; nested sampling cannot order such points"),
             ));
         }
+        let by_cluster = eligible_by_cluster(&live, &eligible, n_clusters);
         let starts: Vec<(usize, u64)> = (0..k)
             .map(|_| {
+                let c = choose_cluster(&by_cluster, &log_vol, rng.random::<f64>());
+                let members = &by_cluster[c];
                 (
-                    eligible[rng.random_range(0..eligible.len())],
+                    members[rng.random_range(0..members.len())],
                     rng.random::<u64>(),
                 )
             })
@@ -320,22 +350,118 @@ fn nearest(live: &[Live], u: &[f64]) -> usize {
         .unwrap_or(0)
 }
 
-/// Cholesky factors of each cluster's covariance (the global one for clusters of `≤ d + 1`).
+/// The number of live points in each cluster.
+fn cluster_counts(live: &[Live], n_clusters: usize) -> Vec<usize> {
+    let mut counts = vec![0; n_clusters];
+    live.iter().for_each(|p| counts[p.cluster] += 1);
+    counts
+}
+
+/// The eligible live points (indices into `live`) of each cluster.
+fn eligible_by_cluster(live: &[Live], eligible: &[usize], n_clusters: usize) -> Vec<Vec<usize>> {
+    let mut by = vec![Vec::new(); n_clusters];
+    eligible.iter().for_each(|&i| by[live[i].cluster].push(i));
+    by
+}
+
+/// The cluster whose cumulative volume share (over clusters with eligible points) first
+/// exceeds `r ∈ [0, 1)`.
+fn choose_cluster(by_cluster: &[Vec<usize>], log_vol: &[f64], r: f64) -> usize {
+    let usable: Vec<usize> = (0..by_cluster.len())
+        .filter(|&c| !by_cluster[c].is_empty())
+        .collect();
+    let top = usable
+        .iter()
+        .map(|&c| log_vol[c])
+        .fold(f64::NEG_INFINITY, f64::max);
+    let w: Vec<f64> = usable.iter().map(|&c| (log_vol[c] - top).exp()).collect();
+    let total: f64 = w.iter().sum();
+    let mut acc = 0.0;
+    for (&c, wc) in usable.iter().zip(&w) {
+        acc += wc / total;
+        if r < acc {
+            return c;
+        }
+    }
+    *usable.last().expect("some cluster has an eligible point")
+}
+
+/// Splits every cluster of the live points by [`knn_clusters`] on its own points; clusters never
+/// merge (as in PolyChord), so a mode once separated keeps its own volume.
+fn split_clusters(live: &[Live], n_clusters: usize) -> (Vec<usize>, usize) {
+    let mut labels = vec![0; live.len()];
+    let mut nc = 0;
+    for c in 0..n_clusters {
+        let idx: Vec<usize> = (0..live.len()).filter(|&i| live[i].cluster == c).collect();
+        if idx.is_empty() {
+            continue;
+        }
+        let pts: Vec<Vec<f64>> = idx.iter().map(|&i| live[i].u.clone()).collect();
+        let (sub, k) = knn_clusters(&pts);
+        for (&i, l) in idx.iter().zip(sub) {
+            labels[i] = nc + l;
+        }
+        nc += k;
+    }
+    (labels, nc)
+}
+
+/// The volumes of new clusters `labels` (`nc` of them): every live point carries the share
+/// `X_c / n_c` of its old cluster `c`, and a new cluster gets the sum of its points' shares.
+fn reassign_volumes(
+    live: &[Live],
+    log_vol: &[f64],
+    n_old: usize,
+    labels: &[usize],
+    nc: usize,
+) -> Vec<f64> {
+    let counts = cluster_counts(live, n_old);
+    let mut shares: Vec<Vec<f64>> = vec![Vec::new(); nc];
+    for (p, &l) in live.iter().zip(labels) {
+        shares[l].push(log_vol[p.cluster] - (counts[p.cluster] as f64).ln());
+    }
+    shares.iter().map(|s| logsumexp(s)).collect()
+}
+
+/// Cholesky factors of each cluster's covariance.
+///
+/// A cluster of `≤ d + 1` points has no covariance of its own. It gets the pooled
+/// within-cluster covariance of the larger clusters (the shape of a typical mode), or the
+/// global covariance when there are none. The global one would be wrong for a small mode among
+/// many: its steps span the whole prior, so a chain started in the mode leaves it, the mode
+/// loses its births and dies out.
 fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
     let pts: Vec<Vec<f64>> = live.iter().map(|p| p.u.clone()).collect();
     let all: Vec<usize> = (0..live.len()).collect();
-    let global = cholesky_regularised(&mean_cov(&pts, &all, d).1, d);
-    (0..n_clusters)
+    let members: Vec<Vec<usize>> = (0..n_clusters)
         .map(|c| {
-            let idx: Vec<usize> = all
-                .iter()
+            all.iter()
                 .copied()
                 .filter(|&i| live[i].cluster == c)
-                .collect();
+                .collect()
+        })
+        .collect();
+    let mut pooled = vec![0.0; d * d];
+    let mut dof = 0.0;
+    for idx in members.iter().filter(|idx| idx.len() > d + 1) {
+        let cov = mean_cov(&pts, idx, d).1;
+        let w = (idx.len() - 1) as f64;
+        pooled.iter_mut().zip(&cov).for_each(|(p, c)| *p += w * c);
+        dof += w;
+    }
+    let fallback = if dof > 0.0 && n_clusters > 1 {
+        pooled.iter_mut().for_each(|p| *p /= dof);
+        cholesky_regularised(&pooled, d)
+    } else {
+        cholesky_regularised(&mean_cov(&pts, &all, d).1, d)
+    };
+    members
+        .iter()
+        .map(|idx| {
             if idx.len() > d + 1 {
-                cholesky_regularised(&mean_cov(&pts, &idx, d).1, d)
+                cholesky_regularised(&mean_cov(&pts, idx, d).1, d)
             } else {
-                global.clone()
+                fallback.clone()
             }
         })
         .collect()
@@ -350,4 +476,50 @@ fn progress_bar(on: bool) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod volume_tests {
+    use super::*;
+
+    fn live(cluster: usize) -> Live {
+        Live {
+            u: vec![0.5],
+            theta: vec![0.5],
+            logl: 0.0,
+            birth: f64::NEG_INFINITY,
+            cluster,
+        }
+    }
+
+    #[test]
+    fn a_split_shares_the_volume_by_counts_and_keeps_the_total() {
+        // Old clusters: 0 with 4 points and log X = ln 0.6, 1 with 2 points and ln 0.4. The new
+        // clustering splits cluster 0 into 3 + 1 and keeps cluster 1.
+        let pts: Vec<Live> = [0, 0, 0, 0, 1, 1].into_iter().map(live).collect();
+        let old = [0.6f64.ln(), 0.4f64.ln()];
+        let new = reassign_volumes(&pts, &old, 2, &[0, 0, 0, 1, 2, 2], 3);
+        let x: Vec<f64> = new.iter().map(|v| v.exp()).collect();
+        assert!(
+            (x[0] - 0.45).abs() < 1e-12 && (x[1] - 0.15).abs() < 1e-12,
+            "{x:?}"
+        );
+        assert!((x[2] - 0.4).abs() < 1e-12);
+        // Merging everything back gives the total.
+        let merged = reassign_volumes(&pts, &old, 2, &[0; 6], 1);
+        assert!((merged[0].exp() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn chains_start_in_clusters_in_proportion_to_their_volumes() {
+        // Volumes 1 : 3 : 6, but cluster 1 has no eligible point: 1/7 and 6/7 of the starts.
+        let by = vec![vec![0], vec![], vec![1, 2]];
+        let log_vol = [1f64.ln(), 3f64.ln(), 6f64.ln()];
+        let n = 7000;
+        let picks: Vec<usize> = (0..n)
+            .map(|i| choose_cluster(&by, &log_vol, (i as f64 + 0.5) / n as f64))
+            .collect();
+        assert_eq!(picks.iter().filter(|&&c| c == 0).count(), 1000);
+        assert_eq!(picks.iter().filter(|&&c| c == 2).count(), 6000);
+    }
 }

@@ -120,6 +120,7 @@ fn bad_settings_are_typed_errors() {
         quiet(5, 0),
         quiet(100, 0).precision(0.0),
         quiet(100, 0).n_repeats(0),
+        quiet(100, 0).repeats_per_dimension(0),
     ] {
         assert!(matches!(
             sample(&p, &p.prior(), &cfg),

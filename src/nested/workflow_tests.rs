@@ -3,7 +3,7 @@
 use rand::Rng;
 use rand_distr::StandardNormal;
 
-use super::problems::{CorrelatedGaussian, TestProblem};
+use super::problems::{CorrelatedGaussian, TestProblem, TwoGaussians};
 use super::*;
 use crate::matrix::Matrix;
 use crate::rng::rng_from_seed;
@@ -82,18 +82,30 @@ fn repartitioned_run_with_a_fitted_prior_keeps_the_evidence() {
     }
 }
 
+/// The pipeline with its default settings and a quiet display.
+fn default_pipeline(seed: u64) -> PipelineConfig {
+    let def = PipelineConfig::default();
+    PipelineConfig {
+        low: def.low.clone().progress(false).seed(seed),
+        high: def.high.clone().progress(false).seed(seed + 1),
+        ..def
+    }
+}
+
 /// The target on the built-in 5-D Gaussian (D_KL = 8.7): the pipeline, its low-res run
 /// included, uses ≤ 15 % of a direct run's calls at the same n_live, and agrees with the truth
-/// (the 2σ coverage over seeds is measured by `nested_bench pipeline`).
+/// (the 2σ coverage over seeds is measured by `nested_bench pipeline-coverage`).
 #[test]
 fn enhanced_pipeline_agrees_with_truth_for_fewer_calls() {
     let p = CorrelatedGaussian::standard(5).unwrap();
-    let cfg = PipelineConfig {
-        low: quiet(50, 1).n_repeats(10),
-        high: quiet(500, 2).precision(0.1),
-        ..PipelineConfig::default()
-    };
-    let r = enhanced(&p, &p.prior(), &p.bounds(), &GaussianFit::default(), &cfg).unwrap();
+    let r = enhanced(
+        &p,
+        &p.prior(),
+        &p.bounds(),
+        &GaussianFit::default(),
+        &default_pipeline(1),
+    )
+    .unwrap();
     assert_evidence(&r.high, p.log_z());
     let direct = sample(&p, &p.prior(), &quiet(500, 3)).unwrap();
     let ratio = r.calls as f64 / direct.calls() as f64;
@@ -104,6 +116,34 @@ fn enhanced_pipeline_agrees_with_truth_for_fewer_calls() {
         direct.calls()
     );
     assert_eq!(r.calls, r.low.calls() + r.high.calls());
+}
+
+/// The same target on a bimodal posterior, with the Gaussian-mixture proposal: both modes are in
+/// the proposal and in the repartitioned run's posterior.
+#[test]
+fn enhanced_pipeline_with_a_mixture_proposal_keeps_both_modes() {
+    let p = TwoGaussians::new(2).unwrap();
+    let r = enhanced(
+        &p,
+        &p.prior(),
+        &p.bounds(),
+        &GaussianMixtureFit::new(),
+        &default_pipeline(5),
+    )
+    .unwrap();
+    assert_evidence(&r.high, p.log_z());
+    let direct = sample(&p, &p.prior(), &quiet(500, 7)).unwrap();
+    let ratio = r.calls as f64 / direct.calls() as f64;
+    assert!(ratio <= 0.15, "{} vs {} calls", r.calls, direct.calls());
+    let s = r.high.to_weighted_samples().unwrap();
+    let left: f64 = s
+        .values()
+        .rows()
+        .zip(s.normalised_weights())
+        .filter(|(x, _)| x[0] < 0.0)
+        .map(|(_, w)| w)
+        .sum();
+    assert!((left - 0.5).abs() < 0.05, "left mode holds {left}");
 }
 
 #[test]
