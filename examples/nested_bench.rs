@@ -285,6 +285,7 @@ fn pipeline(seeds: u64) {
         if skipped(name) {
             continue;
         }
+        let n_low = pipeline_cfg(0, n_low).low.get_n_live(); // after MF_NLOW
         let est = std::env::var("MF_EST").unwrap_or(est.to_string());
         let (mut ratios, mut hits) = (vec![], 0);
         for s in 0..seeds {
@@ -340,6 +341,7 @@ fn pipeline_coverage(seeds: u64) {
         if skipped(name) {
             continue;
         }
+        let n_low = pipeline_cfg(0, n_low).low.get_n_live(); // after MF_NLOW
         let est = std::env::var("MF_EST").unwrap_or(est.to_string());
         let direct = sample(&p, &p.prior(), &cfg(n, 100)).unwrap().calls() as f64;
         let (mut ratios, mut pulls, mut errs, mut secs) = (vec![], vec![], vec![], 0.0);

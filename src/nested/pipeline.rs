@@ -11,8 +11,8 @@
 //!
 //! Any [`Fit`] makes the proposal: a MAF or a [`GaussianFit`](super::GaussianFit) for a unimodal
 //! posterior, a [`GaussianMixtureFit`](super::GaussianMixtureFit) for a multimodal or curved one
-//! (measured in `benches/nested_results.md`: 5–13 % of a direct run's calls on every built-in
-//! problem).
+//! (measured in `benches/nested_results.md`: on average 4–13 % of a direct run's calls on every
+//! built-in problem, with calibrated error bars).
 //!
 //! **Why the high-resolution run stops at `precision = 0.3`.** With `π̃ ≈ P` the repartitioned
 //! likelihood is nearly flat, so the run's cost is set by its stopping rule, not by the
