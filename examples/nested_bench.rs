@@ -6,7 +6,8 @@
 //! ```
 //! `dynesty` prints margflow's side of the comparison with `benches/dynesty_gaussian.py`
 //! (10-D Gaussian, n_live = 500, 50 slice steps). `MF_ONLY=NAME` runs one problem of the
-//! coverage and pipeline tables; `MF_NOREJ=1` turns the rejection phase off.
+//! coverage and pipeline tables; `MF_NOREJ=1` turns the rejection phase off; `MF_RPD=K` sets
+//! `K` slice steps per dimension in the direct runs.
 
 use std::time::Instant;
 
@@ -17,11 +18,15 @@ use margflow::nested::{
 };
 
 fn cfg(n_live: usize, seed: u64) -> NestedConfig {
-    NestedConfig::new()
+    let c = NestedConfig::new()
         .n_live(n_live)
         .progress(false)
         .seed(seed)
-        .rejection(std::env::var("MF_NOREJ").is_err())
+        .rejection(std::env::var("MF_NOREJ").is_err());
+    match std::env::var("MF_RPD") {
+        Ok(r) => c.repeats_per_dimension(r.parse().expect("MF_RPD: an integer")),
+        Err(_) => c,
+    }
 }
 
 /// True when `MF_ONLY` names another problem than `name`.
