@@ -11,10 +11,11 @@
 //! to another mode is many times its spacing. Within one cloud of points the `k`-th neighbour
 //! lies about `(k/2)^{1/d}` second-neighbour distances away (2.2 for `k = 10` in two dimensions,
 //! less in more), so a connected region stays one cluster; a thin curved ridge stays connected
-//! along its length. Fixed-`k` nearest-neighbour graphs (one-sided, mutual, or PolyChord's
-//! smallest `k` at which the partition stops changing) all link a mode of `s` points to its
-//! neighbours once `k ≥ s`: on the eggbox's 18 modes, holding 4 to 20 points each late in a
-//! 200-point run, they found 3 to 7 clusters. Clusters only steer the sampler (whitening, and the
+//! along its length. Nearest-neighbour graphs without the gap rule (one-sided, mutual, or
+//! PolyChord's smallest `k` at which the partition stops changing) link a mode of `s` points to
+//! its neighbours once `k ≥ s`: one-sided links to 8 neighbours merged the eggbox's 18 modes,
+//! holding 4 to 20 points each late in a 200-point run, into 3 to 7 clusters, and PolyChord's
+//! rule merged the 18 blobs of 4 to 12 points of this module's test into 3. Clusters only steer the sampler (whitening, and the
 //! volumes of [`sampler`](super::sampler)); the evidence bookkeeping is global, so a bad
 //! clustering costs efficiency, not correctness.
 //!

@@ -31,11 +31,11 @@
 //!
 //! Measured (`nested_bench coverage`, n_live 200, 60 seeds), against the earlier scheme of one
 //! fixed 8-nearest-neighbour clustering of all live points and count-proportional starts: the
-//! separate whitening of each mode cut the calls on the shells from 145 k to 103 k and on the
-//! eggbox from 167 k to 109 k; two Gaussians in 2-D went from 54 to 56 runs of 60 within 2σ,
+//! separate whitening of each mode cut the calls on the shells from 145 k to 124 k and on the
+//! eggbox from 167 k to 108 k; two Gaussians in 2-D went from 54 to 57 runs of 60 within 2σ,
 //! the shells stayed at 57; on the eggbox, whose 18 modes hold about ten live points each, the
-//! modes' populations now fluctuate independently and its scatter grew from 0.94 to 1.17 of the
-//! error bar (59 → 56 of 60 within 2σ).
+//! scatter grew from 0.94 to 1.14 of the error bar (59 → 54 of 60 within 2σ), and 10 slice steps
+//! per dimension instead of 5 bring it back to 1.01 (`benches/nested_results.md`).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rand::Rng;
