@@ -6,7 +6,7 @@
 //! problem is measured by `cargo run --release --example nested_bench -- pipeline-coverage 50`
 //! (`benches/nested_results.md`); here one seed each, with the rounded results pinned.
 
-use margflow::nested::problems::{problem_by_name, TestProblem};
+use margflow::nested::problems::problem_by_name;
 use margflow::nested::{enhanced, sample, GaussianMixtureFit, NestedConfig, PipelineConfig};
 use margflow::{Fit, MafConfig};
 
