@@ -1,7 +1,7 @@
 //! Clustering of weighted samples, and piecewise (one estimator per cluster) density estimators
 //! (Bevins & Handley, arXiv:2305.02930).
 //!
-//! [`ClusterConfig::cluster`] partitions samples by weighted k-means ([`kmeans`]), choosing `k`
+//! [`ClusterConfig::cluster`] partitions samples by weighted k-means ([`kmeans()`]), choosing `k`
 //! by the silhouette score ([`silhouette`]) unless the user fixes `k` or gives labels.
 //! Clustering runs on the columns scaled to unit weighted standard deviation, so that parameters
 //! in different units count equally. [`PiecewiseConfig`] fits one estimator per cluster and
@@ -53,7 +53,7 @@ pub struct Clustering {
 
 /// Configuration of the clustering. Defaults: automatic `k` up to 20, minimum cluster size 50
 /// (Kish effective samples), 4 k-means restarts of at most 100 iterations (each also stops when
-/// the centres move by less than the tolerance of [`kmeans`]), silhouette on a subsample of at
+/// the centres move by less than the tolerance of [`kmeans()`]), silhouette on a subsample of at
 /// most 2000 points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {

@@ -21,8 +21,8 @@
 //!   curved densities (two moons: KL 0.20 with Scott, 0.03 with cross-validation).
 //!
 //! [`Kde`] = [`Transformed`]`<`[`KdeLatent`]`>` is then a density of `x` on the box, with
-//! sampling and a unit-cube map (conditional CDF inversion, [`cube`]). Evaluation of `M` queries
-//! against `N` kernels is blocked, vectorised and parallel ([`fastexp`]).
+//! sampling and a unit-cube map (conditional CDF inversion, module `cube`). Evaluation of `M` queries
+//! against `N` kernels is blocked, vectorised and parallel (module `fastexp`).
 
 mod cube;
 mod fastexp;
