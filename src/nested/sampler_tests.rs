@@ -54,19 +54,23 @@ fn gaussian_evidence_kl_and_dimensionality_match_closed_forms() {
     }
 }
 
+/// The posterior mass of a run at `θ₁ < 0` (the left mode of [`TwoGaussians`]).
+pub(super) fn left_share(run: &NestedRun) -> f64 {
+    let s = run.to_weighted_samples().unwrap();
+    s.values()
+        .rows()
+        .zip(s.normalised_weights())
+        .filter(|(r, _)| r[0] < 0.0)
+        .map(|(_, w)| w)
+        .sum()
+}
+
 #[test]
 fn two_separated_modes_are_both_found() {
     let p = TwoGaussians::new(2).unwrap();
     let run = sample(&p, &p.prior(), &quiet(200, 3)).unwrap();
     assert_evidence(&run, p.log_z());
-    let s = run.to_weighted_samples().unwrap();
-    let left: f64 = s
-        .values()
-        .rows()
-        .zip(s.normalised_weights())
-        .filter(|(r, _)| r[0] < 0.0)
-        .map(|(_, w)| w)
-        .sum();
+    let left = left_share(&run);
     assert!((left - 0.5).abs() < 0.1, "left mode holds {left}");
     assert!(run.n_clusters() >= 2, "clusters: {}", run.n_clusters());
 }
