@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The test command of README.md: installs the system libraries the tests need (HDF5), then runs
-# every test with every optional feature that works without a GPU.
+# The test command of README.md. Installs what the tests need (Debian's libhdf5-dev for the hdf5
+# feature; evcxr_jupyter and Jupyter's nbconvert for the notebooks, under
+# $HOME/.cache/margflow-tools), then runs every test with every optional feature that works
+# without a GPU (the quick tier of every paper reproduction among them, with their snapshots),
+# and executes every notebook in its quick tier. Tests and drivers share the release profile and
+# one target directory outside the clone, so each heavy dependency is compiled once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! dpkg -s libhdf5-dev >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1; then
@@ -10,4 +14,10 @@ if ! dpkg -s libhdf5-dev >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libhdf5-dev pkg-config
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/margflow-target}"
-cargo test --no-fail-fast --features polars,hdf5 "$@"
+start=$(date +%s)
+bash scripts/setup-notebooks.sh
+echo "scripts/test.sh: notebook tools ready after $(( $(date +%s) - start )) s" >&2
+cargo test --release --no-fail-fast --features polars,hdf5 "$@"
+echo "scripts/test.sh: cargo tests done after $(( $(date +%s) - start )) s" >&2
+bash notebooks/run.sh
+echo "scripts/test.sh: notebooks done after $(( $(date +%s) - start )) s" >&2

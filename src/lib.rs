@@ -7,6 +7,7 @@
 //! marginal density, marginal KL divergences and model dimensionalities, nuisance-free
 //! likelihoods, and flows as nested-sampling priors. See `README.md` for a tour.
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod cluster;
 pub mod density;
@@ -20,6 +21,8 @@ pub mod model;
 pub mod nested;
 pub mod persist;
 pub mod plot;
+pub mod progress;
+pub mod reproductions;
 pub mod rng;
 pub mod samples;
 pub mod stats;

@@ -16,7 +16,8 @@ use crate::samples::WeightedSamples;
 use crate::transform::Bounds;
 
 /// The estimators margflow can fit, by name (the CLI's `--estimator`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum EstimatorKind {
     /// Masked autoregressive flow.
     Maf,
@@ -26,6 +27,33 @@ pub enum EstimatorKind {
     PiecewiseMaf,
     /// One KDE per cluster (`piecewise-kde`).
     PiecewiseKde,
+}
+
+impl EstimatorKind {
+    /// Every kind.
+    pub const ALL: [EstimatorKind; 4] = [
+        EstimatorKind::Maf,
+        EstimatorKind::Kde,
+        EstimatorKind::PiecewiseMaf,
+        EstimatorKind::PiecewiseKde,
+    ];
+
+    /// The name on the command line (`maf`, `kde`, `piecewise-maf`, `piecewise-kde`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EstimatorKind::Maf => "maf",
+            EstimatorKind::Kde => "kde",
+            EstimatorKind::PiecewiseMaf => "piecewise-maf",
+            EstimatorKind::PiecewiseKde => "piecewise-kde",
+        }
+    }
+
+    /// The kind called `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(name))
+    }
 }
 
 /// A fitted estimator of any kind.

@@ -13,9 +13,9 @@
 //! the native kernels are single-threaded and deterministic, so the same seed gives the same
 //! flow bit for bit.
 
+use crate::progress::Progress;
 use candle_core::DType;
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -374,17 +374,11 @@ pub(crate) fn train(
         )?)
     };
 
-    let bar = if cfg.progress {
-        let b = ProgressBar::new(cfg.max_epochs as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("training MAF {bar:30} {pos}/{len} epochs {msg}")
-        {
-            b.set_style(style);
-        }
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = Progress::bar(
+        cfg.max_epochs as u64,
+        "training MAF {bar:30} {pos}/{len} epochs {msg}",
+        cfg.progress,
+    );
     let mut hist = TrainingHistory::default();
     let mut best = (f64::INFINITY, engine.params()?);
     // Patience and the plateau schedule count from the last *significant* improvement: a

@@ -37,7 +37,7 @@
 //! scatter grew from 0.94 to 1.14 of the error bar (59 → 54 of 60 within 2σ), and 10 slice steps
 //! per dimension instead of 5 bring it back to 1.01 (`benches/nested_results.md`).
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::progress::Progress;
 use rand::Rng;
 use rayon::prelude::*;
 
@@ -142,7 +142,7 @@ pub fn sample<L: LogLikelihood>(
     }
     check_support(prior, &live)?;
 
-    let bar = progress_bar(cfg.progress);
+    let bar = Progress::spinner("{spinner} nested sampling [{elapsed}] {msg}", cfg.progress);
     let mut dead = Dead::default();
     let mut log_x = 0.0f64;
     let mut log_z_dead = f64::NEG_INFINITY;
@@ -465,17 +465,6 @@ fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
             }
         })
         .collect()
-}
-
-fn progress_bar(on: bool) -> ProgressBar {
-    if !on {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} nested sampling [{elapsed}] {msg}") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use rand::Rng;
 
-use super::{draw_err, histogram::weighted_histogram};
+use super::{draw_failed, histogram::weighted_histogram, Svg};
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
 use crate::rng::rng_from_seed;
@@ -56,16 +56,27 @@ fn resample(weights: &[f64], k: usize, seed: u64) -> Vec<usize> {
 }
 
 /// Draws a corner plot of `samples` (blue) with `overlay` (red; e.g. draws from a fitted
-/// estimator, with the samples' columns) into an SVG file at `path`.
+/// estimator, with the samples' columns) into an SVG file at `path` (see [`corner_svg`]).
 ///
-/// Errors: an overlay with the wrong number of columns; a constant parameter; bad options; the
-/// file cannot be written.
+/// Errors: those of [`corner_svg`]; the file cannot be written.
 pub fn corner_plot(
     path: &Path,
     samples: &WeightedSamples,
     overlay: Option<&Matrix>,
     opts: &CornerOptions,
 ) -> Result<()> {
+    corner_svg(samples, overlay, opts)?.save(path)
+}
+
+/// A corner plot of `samples` (blue) with `overlay` (red) in memory: in a notebook it shows
+/// itself inline.
+///
+/// Errors: an overlay with the wrong number of columns; a constant parameter; bad options.
+pub fn corner_svg(
+    samples: &WeightedSamples,
+    overlay: Option<&Matrix>,
+    opts: &CornerOptions,
+) -> Result<Svg> {
     let d = samples.dim();
     if let Some(o) = overlay {
         o.check_dim("overlay", d)?;
@@ -105,98 +116,101 @@ pub fn corner_plot(
     }
     let rows = resample(samples.weights(), opts.max_points, opts.seed);
     let px = opts.panel_px * d as u32;
-    let root = SVGBackend::new(path, (px, px)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| draw_err(path, e))?;
-    let panels = root.split_evenly((d, d));
-    let labels = samples.labels().unwrap_or(samples.names());
-    for a in 0..d {
-        for b in 0..=a {
-            let area = &panels[a * d + b];
-            let (xlo, xhi) = ranges[b];
-            let mut cb = ChartBuilder::on(area);
-            cb.margin(4)
-                .x_label_area_size(if a == d - 1 { 28 } else { 0 })
-                .y_label_area_size(if b == 0 && a > 0 { 40 } else { 0 });
-            if a == b {
-                let h = weighted_histogram(
-                    &samples.values().column(a),
-                    samples.weights(),
-                    xlo,
-                    xhi,
-                    opts.bins,
-                )?;
-                let ho = match overlay {
-                    Some(o) => Some(weighted_histogram(
-                        &o.column(a),
-                        &vec![1.0; o.nrows()],
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (px, px)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_failed)?;
+        let panels = root.split_evenly((d, d));
+        let labels = samples.labels().unwrap_or(samples.names());
+        for a in 0..d {
+            for b in 0..=a {
+                let area = &panels[a * d + b];
+                let (xlo, xhi) = ranges[b];
+                let mut cb = ChartBuilder::on(area);
+                cb.margin(4)
+                    .x_label_area_size(if a == d - 1 { 28 } else { 0 })
+                    .y_label_area_size(if b == 0 && a > 0 { 40 } else { 0 });
+                if a == b {
+                    let h = weighted_histogram(
+                        &samples.values().column(a),
+                        samples.weights(),
                         xlo,
                         xhi,
                         opts.bins,
-                    )?),
-                    None => None,
-                };
-                let top = h
-                    .iter()
-                    .chain(ho.iter().flatten())
-                    .cloned()
-                    .fold(0.0, f64::max)
-                    * 1.1;
-                let mut chart = cb
-                    .build_cartesian_2d(xlo..xhi, 0.0..top.max(1e-300))
-                    .map_err(|e| draw_err(path, e))?;
-                chart
-                    .configure_mesh()
-                    .disable_mesh()
-                    .y_labels(0)
-                    .x_desc(labels[a].as_str())
-                    .draw()
-                    .map_err(|e| draw_err(path, e))?;
-                let w = (xhi - xlo) / opts.bins as f64;
-                let step = |h: &[f64]| -> Vec<(f64, f64)> {
-                    h.iter()
-                        .enumerate()
-                        .flat_map(|(k, v)| {
-                            [(xlo + k as f64 * w, *v), (xlo + (k + 1) as f64 * w, *v)]
-                        })
-                        .collect()
-                };
-                chart
-                    .draw_series(LineSeries::new(step(&h), BLUE.stroke_width(2)))
-                    .map_err(|e| draw_err(path, e))?;
-                if let Some(ho) = ho {
+                    )?;
+                    let ho = match overlay {
+                        Some(o) => Some(weighted_histogram(
+                            &o.column(a),
+                            &vec![1.0; o.nrows()],
+                            xlo,
+                            xhi,
+                            opts.bins,
+                        )?),
+                        None => None,
+                    };
+                    let top = h
+                        .iter()
+                        .chain(ho.iter().flatten())
+                        .cloned()
+                        .fold(0.0, f64::max)
+                        * 1.1;
+                    let mut chart = cb
+                        .build_cartesian_2d(xlo..xhi, 0.0..top.max(1e-300))
+                        .map_err(draw_failed)?;
                     chart
-                        .draw_series(LineSeries::new(step(&ho), RED.stroke_width(1)))
-                        .map_err(|e| draw_err(path, e))?;
-                }
-            } else {
-                let (ylo, yhi) = ranges[a];
-                let mut chart = cb
-                    .build_cartesian_2d(xlo..xhi, ylo..yhi)
-                    .map_err(|e| draw_err(path, e))?;
-                chart
-                    .configure_mesh()
-                    .disable_mesh()
-                    .x_desc(labels[b].as_str())
-                    .y_desc(labels[a].as_str())
-                    .draw()
-                    .map_err(|e| draw_err(path, e))?;
-                if let Some(o) = overlay {
-                    let k = o.nrows().min(opts.max_points);
+                        .configure_mesh()
+                        .disable_mesh()
+                        .y_labels(0)
+                        .x_desc(labels[a].as_str())
+                        .draw()
+                        .map_err(draw_failed)?;
+                    let w = (xhi - xlo) / opts.bins as f64;
+                    let step = |h: &[f64]| -> Vec<(f64, f64)> {
+                        h.iter()
+                            .enumerate()
+                            .flat_map(|(k, v)| {
+                                [(xlo + k as f64 * w, *v), (xlo + (k + 1) as f64 * w, *v)]
+                            })
+                            .collect()
+                    };
                     chart
-                        .draw_series((0..k).map(|i| {
-                            Circle::new((o.get(i, b), o.get(i, a)), 1, RED.mix(0.4).filled())
+                        .draw_series(LineSeries::new(step(&h), BLUE.stroke_width(2)))
+                        .map_err(draw_failed)?;
+                    if let Some(ho) = ho {
+                        chart
+                            .draw_series(LineSeries::new(step(&ho), RED.stroke_width(1)))
+                            .map_err(draw_failed)?;
+                    }
+                } else {
+                    let (ylo, yhi) = ranges[a];
+                    let mut chart = cb
+                        .build_cartesian_2d(xlo..xhi, ylo..yhi)
+                        .map_err(draw_failed)?;
+                    chart
+                        .configure_mesh()
+                        .disable_mesh()
+                        .x_desc(labels[b].as_str())
+                        .y_desc(labels[a].as_str())
+                        .draw()
+                        .map_err(draw_failed)?;
+                    if let Some(o) = overlay {
+                        let k = o.nrows().min(opts.max_points);
+                        chart
+                            .draw_series((0..k).map(|i| {
+                                Circle::new((o.get(i, b), o.get(i, a)), 1, RED.mix(0.4).filled())
+                            }))
+                            .map_err(draw_failed)?;
+                    }
+                    let v = samples.values();
+                    chart
+                        .draw_series(rows.iter().map(|&i| {
+                            Circle::new((v.get(i, b), v.get(i, a)), 1, BLUE.mix(0.4).filled())
                         }))
-                        .map_err(|e| draw_err(path, e))?;
+                        .map_err(draw_failed)?;
                 }
-                let v = samples.values();
-                chart
-                    .draw_series(rows.iter().map(|&i| {
-                        Circle::new((v.get(i, b), v.get(i, a)), 1, BLUE.mix(0.4).filled())
-                    }))
-                    .map_err(|e| draw_err(path, e))?;
             }
         }
+        root.present().map_err(draw_failed)?;
     }
-    root.present().map_err(|e| draw_err(path, e))?;
-    Ok(())
+    Ok(Svg(out))
 }

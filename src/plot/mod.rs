@@ -1,13 +1,16 @@
 //! SVG plots with plotters: a corner plot of weighted samples with an estimator's samples
-//! overlaid ([`corner_plot`]), and a training-loss plot ([`loss_plot`]).
+//! overlaid ([`corner_plot`]), a training-loss plot ([`loss_plot`]), and in-memory figures
+//! that show themselves in a notebook ([`Svg`], [`hist2d_panels`], [`line_with_errors`]).
 
 mod corner;
 mod histogram;
 mod loss;
+mod panels;
 
-pub use corner::{corner_plot, CornerOptions};
+pub use corner::{corner_plot, corner_svg, CornerOptions};
 pub use histogram::weighted_histogram;
 pub use loss::loss_plot;
+pub use panels::{hist2d_panels, line_with_errors, Svg};
 
 use std::path::Path;
 
@@ -19,4 +22,9 @@ pub(crate) fn draw_err<E: std::fmt::Display>(path: &Path, e: E) -> Error {
         path,
         std::io::Error::other(format!("drawing the plot failed: {e}")),
     )
+}
+
+/// A plotters drawing error of an in-memory figure.
+pub(crate) fn draw_failed<E: std::fmt::Display>(e: E) -> Error {
+    Error::numerical("plot", format!("drawing failed: {e}"))
 }

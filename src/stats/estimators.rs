@@ -3,8 +3,6 @@
 //! Every kind of [`crate::model::EstimatorKind`] (the estimators `margflow train` fits, with
 //! their default configuration) plus `gaussian`, a moment-matched multivariate normal.
 
-use clap::ValueEnum;
-
 use crate::density::{Estimator, GaussianFit};
 use crate::error::{Error, Result};
 use crate::fit::Fit;
@@ -15,9 +13,9 @@ use crate::transform::Bounds;
 
 /// The names [`fit_named`] accepts.
 pub fn estimator_names() -> Vec<String> {
-    let mut v: Vec<String> = EstimatorKind::value_variants()
+    let mut v: Vec<String> = EstimatorKind::ALL
         .iter()
-        .filter_map(|k| k.to_possible_value().map(|p| p.get_name().to_string()))
+        .map(|k| k.name().to_string())
         .collect();
     v.push("gaussian".into());
     v
@@ -36,7 +34,7 @@ pub fn fit_named(
     if name == "gaussian" {
         return Ok(Box::new(GaussianFit.fit(samples, bounds, seed)?));
     }
-    let kind = EstimatorKind::from_str(name, true).map_err(|_| {
+    let kind = EstimatorKind::from_name(name).ok_or_else(|| {
         Error::invalid(
             "estimator",
             format!(
