@@ -8,7 +8,6 @@
 //! `tests/manifest.rs` checks that the manifest, the registry, the stored summaries, the files
 //! named and the README agree.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -54,6 +53,8 @@ pub enum Status {
     Differs,
     /// Not computed: the row's reason says why.
     NotReproduced,
+    /// A number margflow adds beside the paper's (an honest KL, a cost): no published value.
+    MargflowOnly,
 }
 
 impl Status {
@@ -63,6 +64,7 @@ impl Status {
             Status::Reproduced => "reproduced",
             Status::Differs => "differs",
             Status::NotReproduced => "not reproduced",
+            Status::MargflowOnly => "margflow only",
         }
     }
 }
@@ -114,7 +116,7 @@ pub struct Manifest {
 
 /// Where each reproduction's snapshot and notebook live.
 pub fn snapshot_of(id: &str) -> String {
-    format!("snapshots/reproduction__{}.snap", id.replace('-', "_"))
+    format!("snapshots/reproductions__{}.snap", id.replace('-', "_"))
 }
 
 /// The notebook that shows reproduction `id`.
@@ -180,7 +182,7 @@ impl Manifest {
                     None => default_status(v),
                 };
                 let reason = old.and_then(|o| o.reason.clone());
-                if status != Status::Reproduced && reason.is_none() {
+                if matches!(status, Status::Differs | Status::NotReproduced) && reason.is_none() {
                     missing_reason.push(id.clone());
                 }
                 rows.push(Row {
@@ -228,12 +230,9 @@ impl Manifest {
 
     /// The README's results table (Markdown).
     pub fn readme_table(&self) -> String {
-        let mut by_paper: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
-        for r in &self.results {
-            by_paper.entry(r.paper.as_str()).or_default().push(r);
-        }
         let mut out = String::from(
-            "| paper | item | result | paper value | margflow | status | rerun |\n|---|---|---|---|---|---|---|\n",
+            "Why a number differs or is not reproduced is written in its manifest row.\n\n\
+             | paper | item | result | paper value | margflow | status | rerun |\n|---|---|---|---|---|---|---|\n",
         );
         let num = |v: f64, e: f64| {
             if e > 0.0 {
@@ -253,12 +252,7 @@ impl Manifest {
                 .as_ref()
                 .map(|m| format!("{} ({})", num(m.value, m.err), m.tier.name()))
                 .unwrap_or_else(|| "—".into());
-            let status = match &r.reason {
-                Some(reason) if r.status != Status::Reproduced => {
-                    format!("{}: {}", r.status.label(), reason.replace('|', "\\|"))
-                }
-                _ => r.status.label().into(),
-            };
+            let status = r.status.label();
             let rerun = if r.margflow.is_some() {
                 format!("`{}`", r.command)
             } else {
@@ -292,11 +286,14 @@ impl Manifest {
     }
 }
 
-/// A value's status when the manifest has none yet: reproduced when it agrees within 3σ (or
-/// has no paper value), else differs; a timing compared with the paper's (another machine)
-/// differs.
+/// A value's status when the manifest has none yet: margflow only without a paper value,
+/// reproduced when it agrees within 3σ, else differs; a timing compared with the paper's
+/// (another machine) differs.
 fn default_status(v: &Value) -> Status {
-    if v.machine_dependent && v.reference.is_some() {
+    if v.reference.is_none() {
+        return Status::MargflowOnly;
+    }
+    if v.machine_dependent {
         return Status::Differs;
     }
     match v.pull() {
