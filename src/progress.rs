@@ -10,14 +10,24 @@ pub struct Progress {
 impl Progress {
     /// A bar of `len` steps with an indicatif `template` (`{bar}`, `{pos}`, `{len}`, `{msg}`).
     pub fn bar(len: u64, template: &str, on: bool) -> Self {
+        Self::styled(Some(len), template, on)
+    }
+
+    /// A spinner with an indicatif `template` (`{spinner}`, `{elapsed}`, `{msg}`).
+    pub fn spinner(template: &str, on: bool) -> Self {
+        Self::styled(None, template, on)
+    }
+
+    fn styled(len: Option<u64>, template: &str, on: bool) -> Self {
         #[cfg(feature = "cli")]
         {
-            let bar = if on {
-                indicatif::ProgressBar::new(len)
-            } else {
-                indicatif::ProgressBar::hidden()
+            use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+            let bar = match (on, len) {
+                (false, _) => ProgressBar::hidden(),
+                (true, Some(n)) => ProgressBar::new(n),
+                (true, None) => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
             };
-            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style);
             }
             Self { bar }
@@ -25,30 +35,6 @@ impl Progress {
         #[cfg(not(feature = "cli"))]
         {
             let _ = (len, template, on);
-            Self {}
-        }
-    }
-
-    /// A spinner with an indicatif `template` (`{spinner}`, `{elapsed}`, `{msg}`).
-    pub fn spinner(template: &str, on: bool) -> Self {
-        #[cfg(feature = "cli")]
-        {
-            let bar = if on {
-                indicatif::ProgressBar::with_draw_target(
-                    None,
-                    indicatif::ProgressDrawTarget::stderr(),
-                )
-            } else {
-                indicatif::ProgressBar::hidden()
-            };
-            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
-                bar.set_style(style);
-            }
-            Self { bar }
-        }
-        #[cfg(not(feature = "cli"))]
-        {
-            let _ = (template, on);
             Self {}
         }
     }

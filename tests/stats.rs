@@ -8,39 +8,9 @@ use margflow::stats::{
     marginal_stats_sampled, spread_over_seeds, Experiment, JointPosterior, PriorSpec,
 };
 use margflow::{log_like, Bounds, Error, Matrix, Result, UniformBox, WeightedSamples};
-use rand::{Rng, RngCore};
 
-/// `p(x, y) = 1 − |x|` on `[−1, 1] × [0, 1]`: D = ln 2 − ½ and d = ½ against the box.
-struct Triangular;
-
-impl Density for Triangular {
-    fn dim(&self) -> usize {
-        2
-    }
-    fn log_prob(&self, x: &Matrix) -> Result<Vec<f64>> {
-        x.check_dim("x", 2)?;
-        Ok(x.rows()
-            .map(|r| {
-                if r[0].abs() < 1.0 && (0.0..=1.0).contains(&r[1]) {
-                    (1.0 - r[0].abs()).ln()
-                } else {
-                    f64::NEG_INFINITY
-                }
-            })
-            .collect())
-    }
-}
-
-impl Sample for Triangular {
-    fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
-        let mut m = Matrix::zeros(n, 2);
-        for i in 0..n {
-            let (a, b, c): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
-            m.row_mut(i).copy_from_slice(&[a + b - 1.0, c]);
-        }
-        Ok(m)
-    }
-}
+// `p(x, y) = 1 − |x|` on `[−1, 1] × [0, 1]`: D = ln 2 − ½ and d = ½ against the box.
+use margflow::reproductions::closed_forms::Triangular;
 
 fn ar1_target() -> (Gaussian, UniformBox, Bounds, f64) {
     let g = Gaussian::ar1(5, 0.6, 1.0).unwrap();

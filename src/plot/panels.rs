@@ -47,7 +47,8 @@ pub fn hist2d_panels(
     if panels.is_empty() {
         return Err(Error::invalid("panels", "give at least one sample set"));
     }
-    if bins == 0 || !(x_range.1 > x_range.0) || !(y_range.1 > y_range.0) {
+    let empty = |r: (f64, f64)| r.1.partial_cmp(&r.0) != Some(std::cmp::Ordering::Greater);
+    if bins == 0 || empty(x_range) || empty(y_range) {
         return Err(Error::invalid(
             "bins",
             format!(

@@ -731,7 +731,9 @@ pub fn silhouette(tier: Tier, cfg: &SilhouetteConfig) -> Result<Output> {
     for &k in &peaks {
         counts[k] += 1;
     }
-    let mode = (2..=cfg.k_max).max_by_key(|&k| (counts[k], std::cmp::Reverse(k))).unwrap_or(0);
+    let mode = (2..=cfg.k_max)
+        .max_by_key(|&k| (counts[k], std::cmp::Reverse(k)))
+        .unwrap_or(0);
     out.checks.push(Check::new(
         "the silhouette peaks at k = 8 (the number of Gaussians) more often than at any other k",
         mode == PAPER_SILHOUETTE_PEAK.0,

@@ -3,8 +3,8 @@
 //! exactly so that KL divergences against the truth can be computed, and the bimodal toy of
 //! that paper's Figure 1.
 //!
-//! - [`StimperTarget::TwoMoons`]: `log p̃ = −½((‖z‖−2)/0.2)² − ½((|z₀|−2)/0.3)²
-//!   + log(1 + exp(−4|z₀|/0.09))` on the box `[−3, 3]²` (normflows samples it by rejection on
+//! - [`StimperTarget::TwoMoons`]: `log p̃ = −½((‖z‖−2)/0.2)² − ½((|z₀|−2)/0.3)² +
+//!   log(1 + exp(−4|z₀|/0.09))` on the box `[−3, 3]²` (normflows samples it by rejection on
 //!   that box, so the box is its support).
 //! - [`StimperTarget::CircleOfGaussians`]: eight equal Gaussians at `2(sin φ_i, cos φ_i)`,
 //!   `φ_i = 2πi/8`, with scale `s = (2/3) sin(π/8)`: normalised in closed form,

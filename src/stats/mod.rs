@@ -2,6 +2,7 @@
 //!
 //! - [`divergence`]: marginal KL divergence `D = E_P[log P − log π]` and Bayesian model
 //!   dimensionality `d = 2 Var_P[log P − log π]`, with bootstrap errors and masking;
+//! - [`crossfit`]: the same statistics free of in-sample bias, by K-fold cross-fitting;
 //! - [`spread`]: error bars from estimators trained with different seeds;
 //! - [`evidence`]: importance-sampled evidence `Z = E_g[L π / g]` and the evidence ratio
 //!   `log R = log ∫ P_A P_B / π`;
@@ -10,6 +11,7 @@
 //! - [`cosmology`]: the DES Y1 / Planck 2018 analysis of the issue on the real chains.
 
 pub mod cosmology;
+pub mod crossfit;
 pub mod divergence;
 pub mod estimators;
 pub mod evidence;
@@ -17,6 +19,7 @@ pub mod joint;
 pub mod ks;
 pub mod spread;
 
+pub use crossfit::cross_fit_stats;
 pub use divergence::{kl_bmd, marginal_stats, marginal_stats_sampled, MarginalStats};
 pub use evidence::{importance_evidence, importance_log_integral, log_evidence_ratio, IsEstimate};
 pub use joint::{joint_log_like, joint_samples, Experiment, JointPosterior};
