@@ -15,9 +15,20 @@ if ! dpkg -s libhdf5-dev >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/margflow-target}"
 start=$(date +%s)
-bash scripts/setup-notebooks.sh
-echo "scripts/test.sh: notebook tools ready after $(( $(date +%s) - start )) s" >&2
+# The notebook tools (a 10-20 minute cargo install on a fresh machine) build beside the tests:
+# each build leaves a core idle now and then, which the other takes.
+setup_log=$(mktemp)
+bash scripts/setup-notebooks.sh >"$setup_log" 2>&1 &
+setup=$!
+trap 'kill "$setup" 2>/dev/null || true' EXIT
 cargo test --release --no-fail-fast --features polars,hdf5 "$@"
 echo "scripts/test.sh: cargo tests done after $(( $(date +%s) - start )) s" >&2
+if ! wait "$setup"; then
+  cat "$setup_log" >&2
+  echo "scripts/test.sh: installing the notebook tools failed (scripts/setup-notebooks.sh)" >&2
+  exit 1
+fi
+cat "$setup_log" >&2
+echo "scripts/test.sh: notebook tools ready after $(( $(date +%s) - start )) s" >&2
 bash notebooks/run.sh
 echo "scripts/test.sh: notebooks done after $(( $(date +%s) - start )) s" >&2
