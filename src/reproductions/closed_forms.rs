@@ -32,6 +32,7 @@ use crate::flow::MafConfig;
 use crate::matrix::Matrix;
 use crate::rng::child_seed;
 use crate::samples::WeightedSamples;
+use crate::stats::divergence::std_dev;
 use crate::stats::{combine, importance_evidence, marginal_stats, MarginalStats};
 use crate::transform::Bounds;
 
@@ -153,14 +154,12 @@ fn finite_check(name: &str, s: &MarginalStats) -> Check {
 /// Mean over seeds and error `√(⟨σ²⟩ + Var)` of estimates with their own errors.
 fn combine_estimates(v: &[(f64, f64)]) -> (f64, f64) {
     let n = v.len() as f64;
-    let m = v.iter().map(|e| e.0).sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|e| (e.0 - m).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
+    let values: Vec<f64> = v.iter().map(|e| e.0).collect();
     let e2 = v.iter().map(|e| e.1 * e.1).sum::<f64>() / n;
-    (m, (e2 + var).sqrt())
+    (
+        values.iter().sum::<f64>() / n,
+        (e2 + std_dev(&values).powi(2)).sqrt(),
+    )
 }
 
 /// The closed-form checks (see the module docs).

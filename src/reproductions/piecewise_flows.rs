@@ -28,6 +28,7 @@ use crate::plot::{hist2d_panels, line_with_errors};
 use crate::progress::Progress;
 use crate::rng::{child_seed, rng_from_seed};
 use crate::samples::WeightedSamples;
+use crate::stats::divergence::std_dev;
 use crate::timing::cpu_seconds;
 
 const PAPER: &str = "arXiv:2305.02930";
@@ -35,12 +36,7 @@ const PAPER: &str = "arXiv:2305.02930";
 /// Mean and standard error of the mean of `v` (0 error for fewer than two values).
 fn mean_err(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    if v.len() < 2 {
-        return (m, 0.0);
-    }
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
-    (m, (var / n).sqrt())
+    (v.iter().sum::<f64>() / n, std_dev(v) / n.sqrt())
 }
 
 /// The paper's estimator (see the module docs) on `m` draws of `q` from `seed`: mean and
@@ -105,10 +101,8 @@ pub fn heldout_kl<Q: crate::density::Density + ?Sized, P: Sample + ?Sized>(
             format!("q is zero at {} of {m} draws of p", m - d.len()),
         ));
     }
-    let (mean, _) = mean_err(&d);
-    let n = d.len() as f64;
-    let sd = (d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    Ok((mean, sd / n.sqrt(), m - d.len()))
+    let (mean, err) = mean_err(&d);
+    Ok((mean, err, m - d.len()))
 }
 
 /// Settings of Tables 1 and 2.
