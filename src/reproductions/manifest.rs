@@ -123,6 +123,10 @@ pub fn snapshot_of(id: &str) -> String {
 pub fn notebook_of(id: &str) -> &'static str {
     if id.starts_with("pnf-") {
         "notebooks/piecewise_flows.ipynb"
+    } else if id.starts_with("cosmo-") {
+        "notebooks/marginal_cosmology.ipynb"
+    } else if id.starts_with("ns-") {
+        "notebooks/nested_sampling.ipynb"
     } else {
         "notebooks/closed_forms.ipynb"
     }
