@@ -179,3 +179,46 @@ fn default_stats_pass_the_triangular_closed_form() {
         "the Gaussian should fail: {cg:?}"
     );
 }
+
+#[test]
+fn several_estimators_report_their_spread_as_a_systematic() {
+    use margflow::cli::stats::render_systematic;
+    use margflow::stats::MarginalStats;
+    let s = |kl: f64, bmd: f64| MarginalStats {
+        kl,
+        kl_err: 0.1,
+        bmd,
+        bmd_err: 0.2,
+        n_used: 10,
+        n_nonfinite: 0,
+    };
+    let out = render_systematic(true, &["maf", "kde"], &[s(1.0, 2.0), s(2.0, 4.0)]).unwrap();
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["kl"], 1.5);
+    assert!((v["kl_systematic"].as_f64().unwrap() - 0.5f64.sqrt()).abs() < 1e-12);
+    assert!((v["bmd_stat_err"].as_f64().unwrap() - 0.2).abs() < 1e-12);
+    let text = render_systematic(false, &["maf", "kde"], &[s(1.0, 2.0), s(2.0, 4.0)]).unwrap();
+    assert!(text.contains("estimator systematic"), "{text}");
+}
+
+#[test]
+fn a_bad_thinning_factor_is_a_typed_error() {
+    let t = tempfile::tempdir().unwrap();
+    let g = Gaussian::ar1(2, 0.3, 1.0).unwrap();
+    let x = g.sample_seeded(200, 3).unwrap();
+    let p = t.path().join("post.csv");
+    let names: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
+    write_csv(std::fs::File::create(&p).unwrap(), &names, &x).unwrap();
+    for bad in ["0", "two"] {
+        let a = args(&[
+            "--posterior",
+            p.to_str().unwrap(),
+            "--prior-box",
+            "-10:10,-10:10",
+            "--thin",
+            bad,
+        ]);
+        let e = compute(&a).unwrap_err();
+        assert!(e.to_string().contains("--thin"), "{bad}: {e}");
+    }
+}

@@ -42,6 +42,15 @@ fn getdist_root_reads_all_chains_with_fortran_numbers_and_ranges() {
     assert_eq!(s.weights(), [2.0, 1.0, 3.0]);
     assert_eq!(s.values().row(0), [1.0e-3, -120.0]);
     assert_eq!(s.values().row(2), [0.25, 1.5e-100]);
+    // The chains' boundaries are kept: two rows of chain 0, one of chain 1, through selection
+    // and thinning.
+    assert_eq!(s.chain_ids().unwrap(), [0, 0, 1]);
+    assert_eq!(s.chain_runs(), [0..2, 2..3]);
+    let picked = s.select(&["a"]).unwrap();
+    assert_eq!(picked.n_chains(), 2);
+    let thinned = s.thin(2).unwrap();
+    assert_eq!(thinned.weights(), [2.0, 3.0], "every 2nd row of each chain");
+    assert_eq!(thinned.chain_ids().unwrap(), [0, 1]);
     assert_eq!(chain.sampled_names(), ["a"]);
     let r = chain.ranges.as_ref().unwrap();
     assert_eq!(r.get("b"), Some((None, Some(5.0))));

@@ -71,3 +71,32 @@ fn closed_forms() {
     let out = run_quick("closed-forms");
     pin("closed-forms", &out);
 }
+
+/// The cosmology reproductions need the real chains; without them they are skipped with the
+/// message that says where the chains come from.
+fn cosmo(id: &str) {
+    if margflow::stats::cosmology::chains_dir().is_none() {
+        println!(
+            "SKIPPED {id}: {}",
+            margflow::stats::cosmology::CHAINS_SOURCE
+        );
+        return;
+    }
+    let out = run_quick(id);
+    pin(id, &out);
+}
+
+#[test]
+fn cosmo_marginals() {
+    cosmo("cosmo-marginals");
+}
+
+#[test]
+fn cosmo_triangle() {
+    cosmo("cosmo-triangle");
+}
+
+#[test]
+fn cosmo_joint() {
+    cosmo("cosmo-joint");
+}

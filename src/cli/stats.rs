@@ -1,7 +1,9 @@
 //! `margflow stats`: marginal KL divergence and Bayesian model dimensionality of a posterior
 //! chain against a prior (a prior chain or a box), with error bars from a bootstrap and from
 //! estimators trained with different seeds. The posterior estimators are cross-fitted
-//! ([`cross_fit_stats`]): no sample is scored by an estimator fitted to it.
+//! ([`cross_fit_chain_stats`]): no sample is scored by an estimator fitted to it. For MCMC
+//! chains (a getdist root) whole chains go into the folds and the errors come from blocks of
+//! rows, which account for their correlation.
 
 use std::path::PathBuf;
 
@@ -12,7 +14,9 @@ use crate::error::{Error, Result};
 use crate::rng::child_seed;
 use crate::samples::{read_chain_full, Chain, WeightedSamples};
 use crate::stats::estimators::fit_named;
-use crate::stats::{combine, cross_fit_stats, SpreadStats};
+use crate::stats::divergence::std_dev;
+use crate::stats::mcmc::{samples_autocorr_time, ChainStats};
+use crate::stats::{combine, cross_fit_chain_stats, SpreadStats};
 use crate::transform::Bounds;
 
 /// Arguments of `margflow stats`.
@@ -38,8 +42,18 @@ pub struct StatsArgs {
     /// `gaussian`, a moment-matched multivariate normal that is fast but assumes the posterior
     /// (and a sampled prior) is Gaussian: it is wrong for curved, skewed or bounded densities,
     /// with error bars that do not show it.
+    ///
+    /// Several, comma separated (`maf,kde,piecewise-maf`), are run side by side; their spread
+    /// is then reported as the estimator systematic.
     #[arg(long, default_value = "maf")]
     pub estimator: String,
+    /// Thinning of MCMC chains (getdist roots) before fitting: `auto` keeps every `k`-th row of
+    /// each chain with `k` a quarter of the chains' largest integrated autocorrelation time,
+    /// which keeps nearly all of their information and divides the cost by `k`; a number
+    /// keeps every that many rows; `1` keeps every row. Weights are kept. Other samples are
+    /// thinned only by a number.
+    #[arg(long, default_value = "auto")]
+    pub thin: String,
     /// Cross-fitting folds: each posterior estimator is fitted on all folds but one and
     /// evaluated on the one left out, so that no sample is scored by an estimator fitted to it
     /// (at least 2).
@@ -78,9 +92,77 @@ struct Report<'a> {
 
 /// Reads the inputs, fits and prints (see [`StatsArgs`]).
 pub fn run(args: &StatsArgs) -> Result<()> {
-    let (spread, params) = compute(args)?;
-    print!("{}", render(args, &spread, &params)?);
+    let names: Vec<&str> = args.estimator.split(',').map(str::trim).collect();
+    let mut results = Vec::new();
+    for name in &names {
+        let one = StatsArgs {
+            estimator: name.to_string(),
+            ..args.clone()
+        };
+        let (spread, params, chains) = compute_with_chains(&one)?;
+        print!("{}", render(&one, &spread, &params)?);
+        if let (Some(c), false) = (chains, args.json) {
+            println!(
+                "MCMC: {} chains, folds of whole chains; errors from blocks of {} rows (τ = {:.1} rows); a bootstrap over independent rows would give ±{:.4} and ±{:.4}",
+                c.n_chains, c.block_len, c.tau, c.naive_err.0, c.naive_err.1
+            );
+        }
+        results.push(spread.combined);
+    }
+    if results.len() > 1 {
+        print!("{}", render_systematic(args.json, &names, &results)?);
+    }
     Ok(())
+}
+
+/// Several estimators side by side: the mean of their `D` and `d`, the statistical error
+/// (root mean square of theirs) and the estimator systematic (their standard deviation).
+#[derive(Debug, Serialize)]
+struct Systematic<'a> {
+    estimators: &'a [&'a str],
+    kl: f64,
+    kl_stat_err: f64,
+    kl_systematic: f64,
+    bmd: f64,
+    bmd_stat_err: f64,
+    bmd_systematic: f64,
+}
+
+/// The summary line (or JSON object) of several estimators (see [`Systematic`]).
+pub fn render_systematic(
+    json: bool,
+    names: &[&str],
+    results: &[crate::stats::MarginalStats],
+) -> Result<String> {
+    let n = results.len() as f64;
+    let mean = |f: &dyn Fn(&crate::stats::MarginalStats) -> f64| {
+        results.iter().map(f).sum::<f64>() / n
+    };
+    let kls: Vec<f64> = results.iter().map(|r| r.kl).collect();
+    let bmds: Vec<f64> = results.iter().map(|r| r.bmd).collect();
+    let s = Systematic {
+        estimators: names,
+        kl: mean(&|r| r.kl),
+        kl_stat_err: mean(&|r| r.kl_err * r.kl_err).sqrt(),
+        kl_systematic: std_dev(&kls),
+        bmd: mean(&|r| r.bmd),
+        bmd_stat_err: mean(&|r| r.bmd_err * r.bmd_err).sqrt(),
+        bmd_systematic: std_dev(&bmds),
+    };
+    if json {
+        let j = serde_json::to_string(&s).map_err(|e| Error::invalid("json", e.to_string()))?;
+        return Ok(format!("{j}\n"));
+    }
+    Ok(format!(
+        "estimators {} side by side:\n  D = {:.4} ± {:.4} (stat) ± {:.4} (estimator systematic)\n  d = {:.4} ± {:.4} (stat) ± {:.4} (estimator systematic)\n",
+        names.join(", "),
+        s.kl,
+        s.kl_stat_err,
+        s.kl_systematic,
+        s.bmd,
+        s.bmd_stat_err,
+        s.bmd_systematic
+    ))
 }
 
 /// The text `run` prints: a table, or with `--json` one JSON object and a newline.
@@ -146,6 +228,15 @@ fn pick(chain: &Chain, params: &[String]) -> Result<WeightedSamples> {
 
 /// The statistics of `args`, and the parameters used.
 pub fn compute(args: &StatsArgs) -> Result<(SpreadStats, Vec<String>)> {
+    let (spread, params, _) = compute_with_chains(args)?;
+    Ok((spread, params))
+}
+
+/// [`compute`], and for MCMC chains (a getdist root) the first estimator's error details:
+/// block length, autocorrelation time and the naive errors ([`ChainStats`]).
+pub fn compute_with_chains(
+    args: &StatsArgs,
+) -> Result<(SpreadStats, Vec<String>, Option<ChainStats>)> {
     if args.n_estimators == 0 {
         return Err(Error::invalid(
             "--n-estimators",
@@ -158,7 +249,7 @@ pub fn compute(args: &StatsArgs) -> Result<(SpreadStats, Vec<String>)> {
         Some(p) => p.clone(),
         None => post_chain.sampled_names(),
     };
-    let post = pick(&post_chain, &params)?;
+    let post = thin(pick(&post_chain, &params)?, &args.thin)?;
     let prior_chain = match &args.prior {
         Some(p) => Some(read_chain_full(p, wcol)?),
         None => None,
@@ -184,13 +275,13 @@ pub fn compute(args: &StatsArgs) -> Result<(SpreadStats, Vec<String>)> {
     let (bounds, prior_samples) = match (&prior_box, &prior_chain) {
         (Some(b), _) => (b.clone(), None),
         (None, Some(pc)) => {
-            let ps = pick(pc, &params)?;
+            let ps = thin(pick(pc, &params)?, &args.thin)?;
             // Hard prior limits from a `.ranges` file, opened by a hair: samplers write points
             // exactly on a limit, and the Gaussianising map needs them strictly inside.
             let b = pc
                 .bounds(&params)
                 .or_else(|| post_chain.bounds(&params))
-                .map(|b| widen(&b, 1e-9))
+                .map(|b| b.widened(1e-9))
                 .transpose()?;
             let b = match b {
                 Some(b) => b,
@@ -215,7 +306,7 @@ pub fn compute(args: &StatsArgs) -> Result<(SpreadStats, Vec<String>)> {
         let fit = |s: &WeightedSamples, sd: u64| -> Result<Box<dyn Density>> {
             Ok(fit_named(&args.estimator, s, Some(&bounds), sd)?)
         };
-        per_seed.push(cross_fit_stats(
+        per_seed.push(cross_fit_chain_stats(
             &fit,
             &*prior,
             &post,
@@ -224,21 +315,33 @@ pub fn compute(args: &StatsArgs) -> Result<(SpreadStats, Vec<String>)> {
             child_seed(seed, 7),
         )?);
     }
-    Ok((combine(per_seed), params))
+    let chains = (post.chain_ids().is_some()).then(|| per_seed[0]);
+    Ok((
+        combine(per_seed.iter().map(|c| c.stats).collect()),
+        params,
+        chains,
+    ))
 }
 
-/// `b` widened by `frac` of its width on each side.
-fn widen(b: &Bounds, frac: f64) -> Result<Bounds> {
-    let w: Vec<f64> = b
-        .lo()
-        .iter()
-        .zip(b.hi())
-        .map(|(l, h)| (h - l) * frac)
-        .collect();
-    Bounds::new(
-        b.lo().iter().zip(&w).map(|(l, w)| l - w).collect(),
-        b.hi().iter().zip(&w).map(|(h, w)| h + w).collect(),
-    )
+/// Applies `--thin` (see [`StatsArgs::thin`]).
+fn thin(samples: WeightedSamples, rule: &str) -> Result<WeightedSamples> {
+    let k = match rule {
+        "auto" if samples.chain_ids().is_some() => {
+            ((samples_autocorr_time(&samples) / 4.0).floor() as usize).max(1)
+        }
+        "auto" => 1,
+        other => other.parse::<usize>().ok().filter(|k| *k >= 1).ok_or_else(|| {
+            Error::invalid(
+                "--thin",
+                format!("`{other}`: give `auto` or a whole number of rows >= 1"),
+            )
+        })?,
+    };
+    if k == 1 {
+        Ok(samples)
+    } else {
+        samples.thin(k)
+    }
 }
 
 /// The smallest box holding all the given boxes.

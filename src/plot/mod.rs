@@ -1,16 +1,19 @@
 //! SVG plots with plotters: a corner plot of weighted samples with an estimator's samples
 //! overlaid ([`corner_plot`]), a training-loss plot ([`loss_plot`]), and in-memory figures
-//! that show themselves in a notebook ([`Svg`], [`hist2d_panels`], [`line_with_errors`]).
+//! that show themselves in a notebook ([`Svg`], [`hist2d_panels`], [`line_with_errors`],
+//! [`triangle_svg`]).
 
 mod corner;
 mod histogram;
 mod loss;
 mod panels;
+mod triangle;
 
 pub use corner::{corner_plot, corner_svg, CornerOptions};
 pub use histogram::weighted_histogram;
 pub use loss::loss_plot;
 pub use panels::{hist2d_panels, line_with_errors, Svg};
+pub use triangle::triangle_svg;
 
 use std::path::Path;
 

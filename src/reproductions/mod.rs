@@ -18,6 +18,7 @@
 //! ```
 
 pub mod closed_forms;
+pub mod cosmology;
 pub mod display;
 pub mod manifest;
 mod output;
@@ -87,6 +88,9 @@ pub fn registry() -> Vec<Box<dyn Reproduction>> {
         Box::new(piecewise_flows::BimodalFigure),
         Box::new(piecewise_flows::SilhouetteFigure),
         Box::new(closed_forms::ClosedForms),
+        Box::new(cosmology::Marginals),
+        Box::new(cosmology::Triangle),
+        Box::new(cosmology::Joint),
     ]
 }
 

@@ -16,6 +16,7 @@ pub struct WeightedSamples {
     labels: Option<Vec<String>>,
     log_likelihood: Option<Vec<f64>>,
     log_likelihood_birth: Option<Vec<f64>>,
+    chain: Option<Vec<u32>>,
 }
 
 impl WeightedSamples {
@@ -68,6 +69,7 @@ impl WeightedSamples {
             labels: None,
             log_likelihood: None,
             log_likelihood_birth: None,
+            chain: None,
         })
     }
 
@@ -112,6 +114,93 @@ impl WeightedSamples {
         self.log_likelihood = Some(log_likelihood);
         self.log_likelihood_birth = log_likelihood_birth;
         Ok(self)
+    }
+
+    /// Marks the rows as MCMC chains: the first `lengths[0]` rows are chain 0, in the order they
+    /// were sampled, the next `lengths[1]` chain 1, and so on (what the getdist reader records
+    /// for `root_1.txt`, `root_2.txt`, …). Rows of one chain are correlated, so the error bars
+    /// of [`crate::stats::mcmc`] resample blocks within chains and cross-fitting deals whole
+    /// chains into folds.
+    ///
+    /// Errors: the lengths do not add up to the number of rows, or a chain is empty.
+    pub fn with_chains(mut self, lengths: &[usize]) -> Result<Self> {
+        let total: usize = lengths.iter().sum();
+        if total != self.len() {
+            return Err(Error::dims("chain lengths (sum)", self.len(), total));
+        }
+        if let Some(k) = lengths.iter().position(|&l| l == 0) {
+            return Err(Error::invalid(
+                "chain lengths",
+                format!("chain {k} has no rows; give only non-empty chains"),
+            ));
+        }
+        let mut chain = Vec::with_capacity(total);
+        for (k, &l) in lengths.iter().enumerate() {
+            chain.extend(std::iter::repeat_n(k as u32, l));
+        }
+        self.chain = Some(chain);
+        Ok(self)
+    }
+
+    /// The chain each row belongs to, when the samples came from several MCMC chains (see
+    /// [`WeightedSamples::with_chains`]).
+    pub fn chain_ids(&self) -> Option<&[u32]> {
+        self.chain.as_deref()
+    }
+
+    /// Number of chains (1 when the rows carry no chain membership).
+    pub fn n_chains(&self) -> usize {
+        self.chain
+            .as_ref()
+            .map_or(1, |c| c.iter().max().map_or(1, |m| *m as usize + 1))
+    }
+
+    /// The runs of consecutive rows that belong to one chain, in row order (one run of every
+    /// row when the rows carry no chain membership).
+    pub fn chain_runs(&self) -> Vec<std::ops::Range<usize>> {
+        let n = self.len();
+        let Some(c) = &self.chain else {
+            return vec![0..n];
+        };
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for i in 1..=n {
+            if i == n || c[i] != c[start] {
+                runs.push(start..i);
+                start = i;
+            }
+        }
+        runs
+    }
+
+    /// Every `k`-th row of each chain, starting with its first, with its weight unchanged.
+    ///
+    /// Rows of an MCMC chain `k` or more apart, with `k` a few integrated autocorrelation
+    /// times, are nearly independent, so thinning costs little information and divides the
+    /// cost of every fit by `k`; keeping each kept row's own weight keeps every weighted mean
+    /// unbiased. `k = 1` returns the samples unchanged.
+    ///
+    /// Errors: `k = 0`, or nothing with positive weight left.
+    pub fn thin(&self, k: usize) -> Result<Self> {
+        if k == 0 {
+            return Err(Error::invalid(
+                "thin",
+                "a thinning factor of 0; keep every k-th row with k >= 1",
+            ));
+        }
+        let rows: Vec<usize> = self
+            .chain_runs()
+            .into_iter()
+            .flat_map(|r| r.step_by(k))
+            .collect();
+        let out = self.select_rows(&rows);
+        if out.weights.iter().all(|w| *w == 0.0) {
+            return Err(Error::invalid(
+                "thin",
+                format!("thinning by {k} left no row with positive weight; use a smaller factor"),
+            ));
+        }
+        Ok(out)
     }
 
     /// Number of samples `n`.
@@ -206,6 +295,7 @@ impl WeightedSamples {
             .map(|l| idx.iter().map(|&j| l[j].clone()).collect());
         out.log_likelihood = self.log_likelihood.clone();
         out.log_likelihood_birth = self.log_likelihood_birth.clone();
+        out.chain = self.chain.clone();
         Ok(out)
     }
 
@@ -219,6 +309,10 @@ impl WeightedSamples {
             labels: self.labels.clone(),
             log_likelihood: self.log_likelihood.as_ref().map(pick),
             log_likelihood_birth: self.log_likelihood_birth.as_ref().map(pick),
+            chain: self
+                .chain
+                .as_ref()
+                .map(|c| rows.iter().map(|&i| c[i]).collect()),
         }
     }
 

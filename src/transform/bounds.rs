@@ -139,6 +139,30 @@ impl Bounds {
         Bounds::new(lo, hi)
     }
 
+    /// The box of the axes `idx`, in that order. Errors on an axis out of range.
+    pub fn select(&self, idx: &[usize]) -> Result<Bounds> {
+        if let Some(&j) = idx.iter().find(|&&j| j >= self.dim()) {
+            return Err(Error::invalid(
+                "axes",
+                format!("axis {j} of a {}-D box", self.dim()),
+            ));
+        }
+        Bounds::new(
+            idx.iter().map(|&j| self.lo[j]).collect(),
+            idx.iter().map(|&j| self.hi[j]).collect(),
+        )
+    }
+
+    /// The box widened by `frac` of its width on each side (samplers write points exactly on a
+    /// hard prior limit, and the Gaussianising map needs them strictly inside).
+    pub fn widened(&self, frac: f64) -> Result<Bounds> {
+        let w: Vec<f64> = self.lo.iter().zip(&self.hi).map(|(l, h)| (h - l) * frac).collect();
+        Bounds::new(
+            self.lo.iter().zip(&w).map(|(l, w)| l - w).collect(),
+            self.hi.iter().zip(&w).map(|(h, w)| h + w).collect(),
+        )
+    }
+
     /// True when `lo_j < x_j < hi_j` for every `j` (the open box).
     pub fn contains(&self, x: &[f64]) -> bool {
         x.iter()

@@ -19,7 +19,9 @@ pub fn chain_files(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Reads every chain of a getdist root (all concatenated), or the given chain files.
+/// Reads every chain of a getdist root, or the given chain files, one after the other, with
+/// each row's chain recorded ([`WeightedSamples::chain_ids`]) so that error bars and
+/// cross-fitting can respect the chains' boundaries.
 ///
 /// `root.paramnames` is required; `root.ranges` is read when present. Errors name the file and
 /// line: a row whose column count disagrees with the parameter names, a non-number, NaN, a
@@ -48,16 +50,19 @@ pub fn read_getdist(root: &Path, files: Option<&[PathBuf]>) -> Result<Chain> {
     };
     let mut data = Vec::new();
     let mut n = 0;
+    let mut lengths = Vec::with_capacity(files.len());
     for f in &files {
         let (m, lines) = read_whitespace(f, Some(ncols), &name, &|_| false)?;
         check_weights(f, &m, &lines, 0)?;
         n += m.nrows();
+        lengths.push(m.nrows());
         data.extend_from_slice(m.as_slice());
     }
     let all = Matrix::new(n, ncols, data)?;
     let cols: Vec<usize> = (2..ncols).collect();
     let samples = WeightedSamples::new(all.select_columns(&cols), all.column(0), pn.names.clone())?
-        .with_labels(pn.labels.clone())?;
+        .with_labels(pn.labels.clone())?
+        .with_chains(&lengths)?;
     let ranges_path = PathBuf::from(format!("{}.ranges", root.display()));
     let ranges = if ranges_path.is_file() {
         Some(Ranges::read(&ranges_path)?)
