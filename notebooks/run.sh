@@ -28,7 +28,9 @@ for a in "$@"; do
     *) names+=("$a") ;;
   esac
 done
-[ ${#names[@]} -gt 0 ] || names=(quickstart.ipynb closed_forms.ipynb piecewise_flows.ipynb)
+[ ${#names[@]} -gt 0 ] || names=(quickstart.ipynb closed_forms.ipynb piecewise_flows.ipynb marginal_cosmology.ipynb)
+# marginal_cosmology.ipynb reads the real chains at run time (never copied into the repository).
+chains="${MARGFLOW_CHAINS:-$(cd .. && pwd)/../shared/data/cosmology_chains}"
 if ! command -v jupyter >/dev/null || ! command -v evcxr_jupyter >/dev/null; then
   echo "notebooks/run.sh: evcxr_jupyter or jupyter missing; run scripts/setup-notebooks.sh first" >&2
   exit 2
@@ -37,6 +39,10 @@ jupyter kernelspec list 2>/dev/null | grep -q '^ *rust ' || evcxr_jupyter --inst
 out=$(mktemp -d)
 for nb in "${names[@]}"; do
   start=$(date +%s)
+  if [ "$nb" = marginal_cosmology.ipynb ] && [ ! -d "$chains" ]; then
+    echo "$nb: SKIPPED: no chains at $chains (tensiometer's test_chains, GPL-3: https://github.com/mraveri/tensiometer; set MARGFLOW_CHAINS)"
+    continue
+  fi
   if [ "$inplace" = 1 ]; then dest=(--inplace); else dest=(--output-dir "$out"); fi
   jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=rust \
     --ExecutePreprocessor.timeout="${CELL_TIMEOUT:-1800}" "${dest[@]}" "$nb"

@@ -27,7 +27,7 @@ use rand::Rng;
 use serde::Serialize;
 
 use super::divergence::{kl_bmd, log_ratios, std_dev, MarginalStats};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rng::{child_seed, rng_from_seed};
 use crate::samples::WeightedSamples;
 
@@ -212,6 +212,22 @@ pub fn kl_bmd_chains(
     })
 }
 
+/// The two-sided `level` interval of `s/σ` for a standard deviation `s` estimated from `c`
+/// independent values: `√(χ²_{c−1}(q) / (c − 1))` at `q = (1 ∓ level)/2`. It tells whether
+/// the between-chain error of [`kl_bmd_chains`] (from `c` chains) agrees with the block error.
+///
+/// Errors: fewer than two values.
+pub fn chi_ratio_interval(c: usize, level: f64) -> Result<(f64, f64)> {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    if c < 2 {
+        return Err(Error::invalid("chains", format!("{c} chain; need at least 2")));
+    }
+    let k = (c - 1) as f64;
+    let chi = ChiSquared::new(k).map_err(|e| Error::invalid("chains", e.to_string()))?;
+    let q = |p: f64| (chi.inverse_cdf(p) / k).sqrt();
+    Ok((q((1.0 - level) / 2.0), q((1.0 + level) / 2.0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +278,14 @@ mod tests {
         assert!((s.kl_err_ratio() / truth_tau.sqrt() - 1.0).abs() < 0.3);
         assert_eq!(s.n_chains, 2);
         assert!(s.between_chains_err.is_some());
+    }
+
+    #[test]
+    fn chi_interval_of_eight_chains() {
+        let (lo, hi) = chi_ratio_interval(8, 0.999).unwrap();
+        // χ²_7 quantiles 0.5985 and 24.32 at 0.0005 and 0.9995.
+        assert!((lo - (0.5985f64 / 7.0).sqrt()).abs() < 1e-3, "{lo}");
+        assert!((hi - (24.32f64 / 7.0).sqrt()).abs() < 1e-3, "{hi}");
+        assert!(chi_ratio_interval(1, 0.99).is_err());
     }
 }
