@@ -18,6 +18,7 @@
 //! ```
 
 pub mod closed_forms;
+pub mod joint_gaussians;
 pub mod display;
 pub mod manifest;
 mod output;
