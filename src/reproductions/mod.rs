@@ -21,6 +21,7 @@ pub mod closed_forms;
 pub mod joint_gaussians;
 pub mod display;
 pub mod manifest;
+pub mod nuisance_joint;
 mod output;
 pub mod piecewise_flows;
 pub mod stimper;
@@ -88,6 +89,7 @@ pub fn registry() -> Vec<Box<dyn Reproduction>> {
         Box::new(piecewise_flows::BimodalFigure),
         Box::new(piecewise_flows::SilhouetteFigure),
         Box::new(closed_forms::ClosedForms),
+        Box::new(nuisance_joint::NuisanceJoint),
     ]
 }
 
