@@ -20,6 +20,7 @@
 pub mod closed_forms;
 pub mod joint_gaussians;
 pub mod display;
+pub mod enhanced_table;
 pub mod manifest;
 pub mod nuisance_joint;
 mod output;
@@ -90,6 +91,7 @@ pub fn registry() -> Vec<Box<dyn Reproduction>> {
         Box::new(piecewise_flows::SilhouetteFigure),
         Box::new(closed_forms::ClosedForms),
         Box::new(nuisance_joint::NuisanceJoint),
+        Box::new(enhanced_table::EnhancedTable),
     ]
 }
 
