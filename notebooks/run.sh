@@ -28,7 +28,7 @@ for a in "$@"; do
     *) names+=("$a") ;;
   esac
 done
-[ ${#names[@]} -gt 0 ] || names=(quickstart.ipynb closed_forms.ipynb piecewise_flows.ipynb)
+[ ${#names[@]} -gt 0 ] || names=(quickstart.ipynb closed_forms.ipynb piecewise_flows.ipynb nested_sampling.ipynb)
 if ! command -v jupyter >/dev/null || ! command -v evcxr_jupyter >/dev/null; then
   echo "notebooks/run.sh: evcxr_jupyter or jupyter missing; run scripts/setup-notebooks.sh first" >&2
   exit 2

@@ -71,3 +71,15 @@ fn closed_forms() {
     let out = run_quick("closed-forms");
     pin("closed-forms", &out);
 }
+
+#[test]
+fn ns_nuisance_joint() {
+    let out = run_quick("ns-nuisance-joint");
+    pin("ns-nuisance-joint", &out);
+}
+
+#[test]
+fn ns_enhanced_table() {
+    let out = run_quick("ns-enhanced-table");
+    pin("ns-enhanced-table", &out);
+}

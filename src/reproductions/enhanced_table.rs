@@ -42,7 +42,9 @@ use super::{Reproduction, Table, Tier};
 use crate::error::Result;
 use crate::fit::Fit;
 use crate::nested::problems::{Eggbox, GaussianShells, TestProblem, TwoGaussians};
-use crate::nested::{enhanced, sample, GaussianFit, GaussianMixtureFit, NestedConfig, PipelineConfig};
+use crate::nested::{
+    enhanced, sample, GaussianFit, GaussianMixtureFit, NestedConfig, PipelineConfig,
+};
 use crate::progress::Progress;
 use crate::rng::child_seed;
 use crate::stats::divergence::std_dev;
@@ -112,9 +114,21 @@ pub fn problems(tier: Tier) -> Result<Vec<EnhancedProblem>> {
             100,
             n_low,
         ),
-        p("shells", Box::new(GaussianShells::new(d_multi)?), Mixture, 200, n_low),
+        p(
+            "shells",
+            Box::new(GaussianShells::new(d_multi)?),
+            Mixture,
+            200,
+            n_low,
+        ),
         p("eggbox", Box::new(Eggbox), Mixture, 200, 400),
-        p("two_gaussians", Box::new(TwoGaussians::new(d_multi)?), Mixture, 200, n_low),
+        p(
+            "two_gaussians",
+            Box::new(TwoGaussians::new(d_multi)?),
+            Mixture,
+            200,
+            n_low,
+        ),
     ])
 }
 
@@ -184,7 +198,11 @@ pub fn records(tier: Tier, seeds: usize, seed: u64) -> Result<Vec<ProblemRecords
             bar.set_message(format!("{} seed {s}", rec.name));
             let base = child_seed(child_seed(seed, pi as u64), s as u64);
             let t0 = Instant::now();
-            let run = sample(&p.problem, &p.problem.prior(), &quiet(p.n_live, child_seed(base, 1)))?;
+            let run = sample(
+                &p.problem,
+                &p.problem.prior(),
+                &quiet(p.n_live, child_seed(base, 1)),
+            )?;
             rec.direct.push(RunRecord {
                 calls: run.calls(),
                 log_z: run.log_z(),
@@ -193,8 +211,18 @@ pub fn records(tier: Tier, seeds: usize, seed: u64) -> Result<Vec<ProblemRecords
             });
             let def = PipelineConfig::default();
             let pc = PipelineConfig {
-                low: def.low.clone().n_live(p.n_low).progress(false).seed(child_seed(base, 2)),
-                high: def.high.clone().n_live(p.n_live).progress(false).seed(child_seed(base, 3)),
+                low: def
+                    .low
+                    .clone()
+                    .n_live(p.n_low)
+                    .progress(false)
+                    .seed(child_seed(base, 2)),
+                high: def
+                    .high
+                    .clone()
+                    .n_live(p.n_live)
+                    .progress(false)
+                    .seed(child_seed(base, 3)),
                 ..def
             };
             rec.enhanced.push(match p.proposal {
@@ -241,11 +269,19 @@ impl Coverage {
         let pulls: Vec<f64> = runs.iter().map(|r| (r.log_z - truth) / r.err).collect();
         Self {
             calls: calls.iter().sum::<f64>() / n,
-            calls_err: if runs.len() > 1 { std_dev(&calls) / n.sqrt() } else { 0.0 },
+            calls_err: if runs.len() > 1 {
+                std_dev(&calls) / n.sqrt()
+            } else {
+                0.0
+            },
             log_z: lz.iter().sum::<f64>() / n,
             log_z_err: runs.iter().map(|r| r.err * r.err).sum::<f64>().sqrt() / n,
             mean_err: runs.iter().map(|r| r.err).sum::<f64>() / n,
-            scatter: if runs.len() > 1 { std_dev(&lz) } else { f64::NAN },
+            scatter: if runs.len() > 1 {
+                std_dev(&lz)
+            } else {
+                f64::NAN
+            },
             within_2sigma: pulls.iter().filter(|p| p.abs() <= 2.0).count() as f64 / n,
             mean_pull: pulls.iter().sum::<f64>() / n,
             wall_s: runs.iter().map(|r| r.wall_s).sum::<f64>() / n,
@@ -300,8 +336,18 @@ pub fn enhanced_table(tier: Tier, seeds: usize, seed: u64) -> Result<Output> {
     let mut t = Table::new(
         "enhanced_table",
         &[
-            "problem", "route", "n_live", "calls", "log Z", "± σ", "truth", "scatter", "mean σ",
-            "within 2σ", "mean pull", "s/run",
+            "problem",
+            "route",
+            "n_live",
+            "calls",
+            "log Z",
+            "± σ",
+            "truth",
+            "scatter",
+            "mean σ",
+            "within 2σ",
+            "mean pull",
+            "s/run",
         ],
     );
     for r in &recs {
@@ -318,7 +364,11 @@ pub fn enhanced_table(tier: Tier, seeds: usize, seed: u64) -> Result<Output> {
                 format!("{:.3}", r.truth),
                 format!("{:.3}", c.scatter),
                 format!("{:.3}", c.mean_err),
-                format!("{}/{}", (c.within_2sigma * runs.len() as f64).round(), runs.len()),
+                format!(
+                    "{}/{}",
+                    (c.within_2sigma * runs.len() as f64).round(),
+                    runs.len()
+                ),
                 format!("{:+.2}", c.mean_pull),
                 format!("{:.2}", c.wall_s),
             ]);
@@ -346,7 +396,11 @@ pub fn enhanced_table(tier: Tier, seeds: usize, seed: u64) -> Result<Output> {
                     c.within_2sigma,
                     0.0,
                 )
-                .with_reference(GAUSS_2SIGMA, (GAUSS_2SIGMA * (1.0 - GAUSS_2SIGMA) / n).sqrt(), "Gaussian errors (binomial spread)");
+                .with_reference(
+                    GAUSS_2SIGMA,
+                    (GAUSS_2SIGMA * (1.0 - GAUSS_2SIGMA) / n).sqrt(),
+                    "Gaussian errors (binomial spread)",
+                );
                 out.checks.push(v.agrees_within(3.0));
                 out.values.push(v);
                 let ratio = c.scatter / c.mean_err;
@@ -364,7 +418,8 @@ pub fn enhanced_table(tier: Tier, seeds: usize, seed: u64) -> Result<Output> {
         }
         let (d, e) = (cov[0], cov[1]);
         let ratio = e.calls / d.calls;
-        let ratio_err = ratio * ((e.calls_err / e.calls).powi(2) + (d.calls_err / d.calls).powi(2)).sqrt();
+        let ratio_err =
+            ratio * ((e.calls_err / e.calls).powi(2) + (d.calls_err / d.calls).powi(2)).sqrt();
         out.values.push(Value::new(
             format!("{}.calls_ratio", r.key),
             format!("{}: enhanced / direct likelihood calls", r.name),
@@ -374,18 +429,35 @@ pub fn enhanced_table(tier: Tier, seeds: usize, seed: u64) -> Result<Output> {
         out.checks.push(Check::new(
             format!("{}: the enhanced route costs fewer calls", r.key),
             ratio < 1.0,
-            format!("{:.0} against {:.0} calls ({:.1} %)", e.calls, d.calls, 100.0 * ratio),
+            format!(
+                "{:.0} against {:.0} calls ({:.1} %)",
+                e.calls,
+                d.calls,
+                100.0 * ratio
+            ),
         ));
         if r.key == "planck" {
             let v = Value::new(
                 "talk.calls_ratio",
-                format!("Planck-like {}: enhanced / direct calls, against the talk's", r.name),
+                format!(
+                    "Planck-like {}: enhanced / direct calls, against the talk's",
+                    r.name
+                ),
                 ratio,
                 ratio_err,
             )
-            .with_reference(TALK_ENHANCED_CALLS / TALK_DIRECT_CALLS, 0.0, "the talk's table (741,723 / 2,498,813)");
+            .with_reference(
+                TALK_ENHANCED_CALLS / TALK_DIRECT_CALLS,
+                0.0,
+                "the talk's table (741,723 / 2,498,813)",
+            );
             out.values.push(v);
-            let shift: Vec<f64> = r.enhanced.iter().zip(&r.direct).map(|(a, b)| a.log_z - b.log_z).collect();
+            let shift: Vec<f64> = r
+                .enhanced
+                .iter()
+                .zip(&r.direct)
+                .map(|(a, b)| a.log_z - b.log_z)
+                .collect();
             let n = shift.len() as f64;
             let se = r
                 .enhanced
@@ -398,11 +470,18 @@ pub fn enhanced_table(tier: Tier, seeds: usize, seed: u64) -> Result<Output> {
             let m = shift.iter().sum::<f64>() / n;
             let v = Value::new(
                 "talk.log_z_shift",
-                format!("Planck-like {}: enhanced − direct log Z, against the talk's", r.name),
+                format!(
+                    "Planck-like {}: enhanced − direct log Z, against the talk's",
+                    r.name
+                ),
                 m,
                 se,
             )
-            .with_reference(TALK_ENHANCED_LOG_Z - TALK_DIRECT_LOG_Z, 0.0, "the talk's table (−25.20 − (−23.33))");
+            .with_reference(
+                TALK_ENHANCED_LOG_Z - TALK_DIRECT_LOG_Z,
+                0.0,
+                "the talk's table (−25.20 − (−23.33))",
+            );
             out.checks.push(Check::new(
                 "planck: enhanced and direct log Z agree (the repartitioned run keeps the evidence)",
                 m.abs() <= 3.0 * se,

@@ -500,8 +500,17 @@ impl SyntheticPair {
             .map(|(x, y)| x + y)
             .collect();
         let inv = inverse_spd(&sum, N_THETA)?;
-        let d: Vec<f64> = ta.mean().iter().zip(tb.mean()).map(|(x, y)| x - y).collect();
-        Ok(d.iter().zip(mat_vec(&inv, &d)).map(|(a, b)| a * b).sum::<f64>().sqrt())
+        let d: Vec<f64> = ta
+            .mean()
+            .iter()
+            .zip(tb.mean())
+            .map(|(x, y)| x - y)
+            .collect();
+        Ok(d.iter()
+            .zip(mat_vec(&inv, &d))
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            .sqrt())
     }
 }
 
@@ -628,7 +637,11 @@ mod tests {
         let lv = p.joint.bounds().log_volume();
         for r in x.rows() {
             let lz = p.joint.log_likelihood(r).unwrap() - lv - post.log_prob_one(r).unwrap();
-            assert!((lz - p.joint.log_z()).abs() < 1e-7, "{lz} vs {}", p.joint.log_z());
+            assert!(
+                (lz - p.joint.log_z()).abs() < 1e-7,
+                "{lz} vs {}",
+                p.joint.log_z()
+            );
         }
         assert!(p.a.margin() >= MIN_MARGIN && p.b.margin() >= MIN_MARGIN);
         // The joint θ marginal: the product form equals the joint posterior's θ block.

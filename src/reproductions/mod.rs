@@ -18,9 +18,9 @@
 //! ```
 
 pub mod closed_forms;
-pub mod joint_gaussians;
 pub mod display;
 pub mod enhanced_table;
+pub mod joint_gaussians;
 pub mod manifest;
 pub mod nuisance_joint;
 mod output;

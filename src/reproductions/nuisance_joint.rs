@@ -226,11 +226,7 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
     })?;
     let truth = pair.joint_theta()?;
     let joint = &pair.joint;
-    let bar = Progress::bar(
-        6,
-        "ns-nuisance-joint {bar:30} {pos}/{len} runs {msg}",
-        true,
-    );
+    let bar = Progress::bar(6, "ns-nuisance-joint {bar:30} {pos}/{len} runs {msg}", true);
     let mut routes = Vec::new();
     let kl_of = |run: &NestedRun, stream: u64| -> Result<(f64, f64, f64)> {
         let s = theta_samples(run)?;
@@ -241,7 +237,11 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
     // 1. Direct.
     bar.set_message(format!("direct {}-D", joint.dim()));
     let t0 = Instant::now();
-    let run = sample(joint, &joint.prior(), &run_cfg(cfg.n_live, child_seed(cfg.seed, 1)))?;
+    let run = sample(
+        joint,
+        &joint.prior(),
+        &run_cfg(cfg.n_live, child_seed(cfg.seed, 1)),
+    )?;
     let wall = t0.elapsed().as_secs_f64();
     let (kl, kl_err, n_eff) = kl_of(&run, 11)?;
     routes.push(RouteResult {
@@ -306,7 +306,11 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
     let mut calls = 0;
     for (i, x) in [&pair.a, &pair.b].into_iter().enumerate() {
         bar.set_message(format!("{} ({}-D)", x.name(), x.dim()));
-        let run = sample(x, &x.prior(), &run_cfg(cfg.n_live, child_seed(cfg.seed, 4 + i as u64)))?;
+        let run = sample(
+            x,
+            &x.prior(),
+            &run_cfg(cfg.n_live, child_seed(cfg.seed, 4 + i as u64)),
+        )?;
         calls += run.calls();
         parts.push((run.log_z(), run.log_z_err()));
         bar.inc(1);
@@ -348,7 +352,11 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
         b: &flows[1][0],
         prior: &prior,
     };
-    let run6 = sample(&like, &prior, &run_cfg(cfg.n_live_theta, child_seed(cfg.seed, 8)))?;
+    let run6 = sample(
+        &like,
+        &prior,
+        &run_cfg(cfg.n_live_theta, child_seed(cfg.seed, 8)),
+    )?;
     bar.inc(1);
     let wall = t0.elapsed().as_secs_f64();
     parts.push((run6.log_z(), run6.log_z_err().hypot(flow_err)));
@@ -468,7 +476,10 @@ pub fn nuisance_joint(tier: Tier, cfg: &NuisanceJointConfig) -> Result<Output> {
         ));
         out.values.push(Value::new(
             format!("{}.kl_theta", r.route),
-            format!("{}: KL(true θ marginal ‖ moment-matched Gaussian)", label(r.route)),
+            format!(
+                "{}: KL(true θ marginal ‖ moment-matched Gaussian)",
+                label(r.route)
+            ),
             r.kl,
             r.kl_err,
         ));
@@ -490,9 +501,27 @@ pub fn nuisance_joint(tier: Tier, cfg: &NuisanceJointConfig) -> Result<Output> {
     }
     let [(za, ea), (zb, eb), (lr, er)] = res.parts;
     for (key, label, v, e, want) in [
-        ("nuisance_free.log_z_a", "route 3: log Z_A (26-D run)", za, ea, pair.a.log_z()),
-        ("nuisance_free.log_z_b", "route 3: log Z_B (21-D run)", zb, eb, pair.b.log_z()),
-        ("nuisance_free.log_r", "route 3: log R = log ∫ P̂_A P̂_B / π (6-D run; σ with the flows' spread)", lr, er, pair.log_r()),
+        (
+            "nuisance_free.log_z_a",
+            "route 3: log Z_A (26-D run)",
+            za,
+            ea,
+            pair.a.log_z(),
+        ),
+        (
+            "nuisance_free.log_z_b",
+            "route 3: log Z_B (21-D run)",
+            zb,
+            eb,
+            pair.b.log_z(),
+        ),
+        (
+            "nuisance_free.log_r",
+            "route 3: log R = log ∫ P̂_A P̂_B / π (6-D run; σ with the flows' spread)",
+            lr,
+            er,
+            pair.log_r(),
+        ),
     ] {
         let v = Value::new(key, label, v, e).with_reference(want, 0.0, "closed form");
         out.checks.push(v.agrees_within(3.0));
