@@ -334,15 +334,9 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
     // The flows' error: the spread of log R = log E_{P̂_A}[P̂_B / π] (importance sampling)
     // over the pairs of flows.
     let mut log_r_is = Vec::new();
-    for k in 0..cfg.n_flows {
-        let e = log_evidence_ratio(
-            &flows[0][k],
-            &flows[1][k],
-            &prior,
-            &flows[0][k],
-            cfg.n_importance,
-            child_seed(cfg.seed, 20 + k as u64),
-        )?;
+    for (k, (fa, fb)) in flows[0].iter().zip(&flows[1]).enumerate() {
+        let seed = child_seed(cfg.seed, 20 + k as u64);
+        let e = log_evidence_ratio(fa, fb, &prior, fa, cfg.n_importance, seed)?;
         log_r_is.push(e.log_value);
     }
     let flow_err = std_dev(&log_r_is);
