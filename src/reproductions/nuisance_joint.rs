@@ -544,3 +544,42 @@ pub fn nuisance_joint(tier: Tier, cfg: &NuisanceJointConfig) -> Result<Output> {
     ));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::density::Sample;
+
+    /// `KL(N(0, 1) ‖ N(1, 4)) = ½ (¼ + ¼ − 1 + ln 4)`, and `KL(p ‖ p) = 0`.
+    #[test]
+    fn gaussian_kl_matches_the_one_dimensional_formula() {
+        let p = Gaussian::standard(1).unwrap();
+        let q = Gaussian::new(
+            vec![1.0],
+            crate::matrix::Matrix::new(1, 1, vec![4.0]).unwrap(),
+        )
+        .unwrap();
+        let want = 0.5 * (0.25 + 0.25 - 1.0 + 4f64.ln());
+        assert!((gaussian_kl(&p, &q).unwrap() - want).abs() < 1e-12);
+        assert!(gaussian_kl(&p, &p).unwrap().abs() < 1e-12);
+        assert!(gaussian_kl(&p, &Gaussian::standard(2).unwrap()).is_err());
+    }
+
+    /// Draws of the truth give a KL near its finite-sample bias `d(d + 3)/(4n)`.
+    #[test]
+    fn moment_kl_of_true_draws_is_its_finite_sample_bias() {
+        let g = Gaussian::ar1(6, 0.5, 2.0).unwrap();
+        let n = 4000;
+        let s = WeightedSamples::unweighted(
+            g.sample_seeded(n, 3).unwrap(),
+            WeightedSamples::default_names(6),
+        )
+        .unwrap();
+        let (kl, err) = moment_kl(&g, &s, 50, 4).unwrap();
+        let bias = 6.0 * 9.0 / (4.0 * n as f64);
+        assert!(
+            kl > 0.0 && kl < bias + 4.0 * err.max(bias),
+            "{kl} ± {err}, bias {bias}"
+        );
+    }
+}
