@@ -28,7 +28,7 @@ for a in "$@"; do
     *) names+=("$a") ;;
   esac
 done
-[ ${#names[@]} -gt 0 ] || names=(quickstart.ipynb closed_forms.ipynb piecewise_flows.ipynb marginal_cosmology.ipynb)
+[ ${#names[@]} -gt 0 ] || names=(quickstart.ipynb closed_forms.ipynb piecewise_flows.ipynb marginal_cosmology.ipynb nested_sampling.ipynb)
 # marginal_cosmology.ipynb reads the real chains at run time (never copied into the repository).
 chains="${MARGFLOW_CHAINS:-$(cd .. && pwd)/../shared/data/cosmology_chains}"
 if ! command -v jupyter >/dev/null || ! command -v evcxr_jupyter >/dev/null; then

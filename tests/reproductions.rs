@@ -100,3 +100,15 @@ fn cosmo_triangle() {
 fn cosmo_joint() {
     cosmo("cosmo-joint");
 }
+
+#[test]
+fn ns_nuisance_joint() {
+    let out = run_quick("ns-nuisance-joint");
+    pin("ns-nuisance-joint", &out);
+}
+
+#[test]
+fn ns_enhanced_table() {
+    let out = run_quick("ns-enhanced-table");
+    pin("ns-enhanced-table", &out);
+}

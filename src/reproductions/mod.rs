@@ -20,7 +20,10 @@
 pub mod closed_forms;
 pub mod cosmology;
 pub mod display;
+pub mod enhanced_table;
+pub mod joint_gaussians;
 pub mod manifest;
+pub mod nuisance_joint;
 mod output;
 pub mod piecewise_flows;
 pub mod stimper;
@@ -91,6 +94,8 @@ pub fn registry() -> Vec<Box<dyn Reproduction>> {
         Box::new(cosmology::Marginals),
         Box::new(cosmology::Triangle),
         Box::new(cosmology::Joint),
+        Box::new(nuisance_joint::NuisanceJoint),
+        Box::new(enhanced_table::EnhancedTable),
     ]
 }
 
