@@ -3,10 +3,10 @@
 //! MCMC-honest errors, with the moment-matched Gaussian estimator (seconds). Skipped with a
 //! message when the chains are absent.
 
-use margflow::stats::mcmc::chi_ratio_interval;
 use margflow::stats::cosmology::{
     chains_dir, marginal_table, rebuild_joint, CosmoChains, CosmoSettings, CHAINS_SOURCE,
 };
+use margflow::stats::mcmc::chi_ratio_interval;
 
 fn chains(extra_thin: usize) -> Option<CosmoChains> {
     let Some(dir) = chains_dir() else {
@@ -61,8 +61,20 @@ fn gaussian_marginals_have_honest_mcmc_errors() {
     }
     // Planck constrains ΛCDM far more than DES Y1.
     assert!(rows[1].combined().kl > rows[0].combined().kl + 5.0);
-    let j = rebuild_joint(&c, "DES Y1", "Planck 2018", "Planck + DES", "gaussian", 1, &settings)
-        .unwrap();
-    assert!(j.log_r.log_value.is_finite() && j.log_r.efficiency > 0.05, "{:?}", j.log_r);
+    let j = rebuild_joint(
+        &c,
+        "DES Y1",
+        "Planck 2018",
+        "Planck + DES",
+        "gaussian",
+        1,
+        &settings,
+    )
+    .unwrap();
+    assert!(
+        j.log_r.log_value.is_finite() && j.log_r.efficiency > 0.05,
+        "{:?}",
+        j.log_r
+    );
     assert_eq!(j.draws.ncols(), 6);
 }

@@ -13,8 +13,8 @@ use crate::density::{Density, UniformBox};
 use crate::error::{Error, Result};
 use crate::rng::child_seed;
 use crate::samples::{read_chain_full, Chain, WeightedSamples};
-use crate::stats::estimators::fit_named;
 use crate::stats::divergence::std_dev;
+use crate::stats::estimators::fit_named;
 use crate::stats::mcmc::{samples_autocorr_time, ChainStats};
 use crate::stats::{combine, cross_fit_chain_stats, SpreadStats};
 use crate::transform::Bounds;
@@ -135,9 +135,8 @@ pub fn render_systematic(
     results: &[crate::stats::MarginalStats],
 ) -> Result<String> {
     let n = results.len() as f64;
-    let mean = |f: &dyn Fn(&crate::stats::MarginalStats) -> f64| {
-        results.iter().map(f).sum::<f64>() / n
-    };
+    let mean =
+        |f: &dyn Fn(&crate::stats::MarginalStats) -> f64| results.iter().map(f).sum::<f64>() / n;
     let kls: Vec<f64> = results.iter().map(|r| r.kl).collect();
     let bmds: Vec<f64> = results.iter().map(|r| r.bmd).collect();
     let s = Systematic {
@@ -330,12 +329,16 @@ fn thin(samples: WeightedSamples, rule: &str) -> Result<WeightedSamples> {
             ((samples_autocorr_time(&samples) / 4.0).floor() as usize).max(1)
         }
         "auto" => 1,
-        other => other.parse::<usize>().ok().filter(|k| *k >= 1).ok_or_else(|| {
-            Error::invalid(
-                "--thin",
-                format!("`{other}`: give `auto` or a whole number of rows >= 1"),
-            )
-        })?,
+        other => other
+            .parse::<usize>()
+            .ok()
+            .filter(|k| *k >= 1)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "--thin",
+                    format!("`{other}`: give `auto` or a whole number of rows >= 1"),
+                )
+            })?,
     };
     if k == 1 {
         Ok(samples)

@@ -18,7 +18,10 @@ use crate::matrix::Matrix;
 pub fn triangle_svg(labels: &[&str], panels: &[(&str, &Matrix)]) -> Result<Svg> {
     let d = labels.len();
     if panels.is_empty() || d == 0 {
-        return Err(Error::invalid("panels", "give at least one matrix and one label"));
+        return Err(Error::invalid(
+            "panels",
+            "give at least one matrix and one label",
+        ));
     }
     let mut vmax: f64 = 0.0;
     for (name, m) in panels {

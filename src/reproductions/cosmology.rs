@@ -68,7 +68,9 @@ fn read_chains(tier: Tier) -> Result<(CosmoChains, CosmoSettings, Vec<InputFile>
             let mut f = InputFile::hash(p)?;
             f.path = format!(
                 "cosmology_chains/{}",
-                p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                p.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
             );
             Ok(f)
         })
@@ -79,7 +81,14 @@ fn read_chains(tier: Tier) -> Result<(CosmoChains, CosmoSettings, Vec<InputFile>
 fn chains_table(chains: &CosmoChains) -> Table {
     let mut t = Table::new(
         "chains",
-        &["chains", "rows", "τ_int (rows)", "thinned by", "rows kept", "Kish ESS kept"],
+        &[
+            "chains",
+            "rows",
+            "τ_int (rows)",
+            "thinned by",
+            "rows kept",
+            "Kish ESS kept",
+        ],
     );
     let sets = chains
         .experiments
@@ -252,7 +261,10 @@ impl Reproduction for Marginals {
                 out.checks.push(Check::new(
                     format!("{est}: D(Planck) > D(DES)"),
                     p.kl - 3.0 * p.kl_err > d.kl + 3.0 * d.kl_err,
-                    format!("Planck {:.3} ± {:.3}, DES {:.3} ± {:.3}", p.kl, p.kl_err, d.kl, d.kl_err),
+                    format!(
+                        "Planck {:.3} ± {:.3}, DES {:.3} ± {:.3}",
+                        p.kl, p.kl_err, d.kl, d.kl_err
+                    ),
                 ));
             }
         }
@@ -314,8 +326,8 @@ impl Reproduction for Triangle {
         header.extend(COSMO_PARAMS);
         let mut t = Table::new("triangle", &header);
         for (k, ((name, _), (m, e))) in chains.experiments.iter().zip(&mats).enumerate() {
-            for i in 0..d {
-                let mut row = vec![name.clone(), COSMO_PARAMS[i].to_string()];
+            for (i, pi) in COSMO_PARAMS.iter().enumerate() {
+                let mut row = vec![name.clone(), pi.to_string()];
                 row.extend((0..d).map(|j| {
                     if j <= i {
                         format!("{:.3}", m.get(i, j))
@@ -325,8 +337,8 @@ impl Reproduction for Triangle {
                 }));
                 t.push(row);
                 out.values.push(Value::new(
-                    format!("{}.{}", KEYS[k], COSMO_PARAMS[i]),
-                    format!("{name}: D of {} alone", COSMO_PARAMS[i]),
+                    format!("{}.{pi}", KEYS[k]),
+                    format!("{name}: D of {pi} alone"),
                     m.get(i, i),
                     e.get(i, i),
                 ));
@@ -334,13 +346,13 @@ impl Reproduction for Triangle {
             // The chain rule: a pair holds at least the information of each of its parameters,
             // up to three times the combined error of the two estimates.
             let mut worst = (f64::INFINITY, String::new());
-            for i in 0..d {
-                for j in 0..i {
+            for (i, pi) in COSMO_PARAMS.iter().enumerate() {
+                for (j, pj) in COSMO_PARAMS.iter().enumerate().take(i) {
                     let k = if m.get(i, i) > m.get(j, j) { i } else { j };
                     let err = (e.get(i, j).powi(2) + e.get(k, k).powi(2)).sqrt();
                     let pull = (m.get(i, j) - m.get(k, k)) / err;
                     if pull < worst.0 {
-                        worst = (pull, format!("{}, {}", COSMO_PARAMS[j], COSMO_PARAMS[i]));
+                        worst = (pull, format!("{pj}, {pi}"));
                     }
                 }
             }
@@ -419,7 +431,13 @@ impl Reproduction for Joint {
         let cs: Vec<f64> = (0..cm.len()).map(|j| cc.get(j, j).sqrt()).collect();
         let mut t = Table::new(
             "rebuilt",
-            &["estimator", "seed", "parameter", "Δmean / σ_chain", "σ / σ_chain"],
+            &[
+                "estimator",
+                "seed",
+                "parameter",
+                "Δmean / σ_chain",
+                "σ / σ_chain",
+            ],
         );
         let mut lr = Table::new(
             "log_r",
@@ -463,7 +481,12 @@ impl Reproduction for Joint {
             let of: Vec<&JointRebuilt> = runs.iter().filter(|r| r.estimator == est).collect();
             let n = of.len() as f64;
             let v: Vec<f64> = of.iter().map(|r| r.log_r.log_value).collect();
-            let is = (of.iter().map(|r| r.log_r.log_value_err.powi(2)).sum::<f64>() / n).sqrt();
+            let is = (of
+                .iter()
+                .map(|r| r.log_r.log_value_err.powi(2))
+                .sum::<f64>()
+                / n)
+                .sqrt();
             let mean = v.iter().sum::<f64>() / n;
             out.values.push(Value::new(
                 format!("{est}.log_r"),
@@ -472,7 +495,11 @@ impl Reproduction for Joint {
                 (is * is + std_dev(&v).powi(2)).sqrt(),
             ));
             let kl: Vec<f64> = of.iter().map(|r| r.kl_chain_vs_rebuilt.stats.kl).collect();
-            let kle = of.iter().map(|r| r.kl_chain_vs_rebuilt.stats.kl_err).sum::<f64>() / n;
+            let kle = of
+                .iter()
+                .map(|r| r.kl_chain_vs_rebuilt.stats.kl_err)
+                .sum::<f64>()
+                / n;
             out.values.push(Value::new(
                 format!("{est}.kl_chain_vs_rebuilt"),
                 format!("KL(joint chain ‖ rebuilt joint) ({est})"),
@@ -509,7 +536,10 @@ impl Reproduction for Joint {
             .min_by(|a, b| a.3.total_cmp(&b.3))
             .ok_or_else(|| Error::invalid("estimators", "none ran"))?;
         out.checks.push(Check::new(
-            format!("best rebuild ({}): means within 1 σ and widths within 30 % of the joint chain's", best.0),
+            format!(
+                "best rebuild ({}): means within 1 σ and widths within 30 % of the joint chain's",
+                best.0
+            ),
             best.1 < 1.0 && best.2 < 0.3,
             format!(
                 "largest |Δmean| / σ = {:.3}, largest |σ / σ_chain − 1| = {:.3}, KL = {:.3}",
@@ -540,7 +570,10 @@ impl Reproduction for Joint {
         out.checks.push(Check::new(
             "log R is finite and its error includes the estimator systematic",
             c.log_r.is_finite() && c.err >= c.systematic,
-            format!("log R = {:.2} ± {:.2} (systematic {:.2})", c.log_r, c.err, c.systematic),
+            format!(
+                "log R = {:.2} ± {:.2} (systematic {:.2})",
+                c.log_r, c.err, c.systematic
+            ),
         ));
         let maf = runs
             .iter()

@@ -160,7 +160,7 @@ impl WeightedSamples {
     pub fn chain_runs(&self) -> Vec<std::ops::Range<usize>> {
         let n = self.len();
         let Some(c) = &self.chain else {
-            return vec![0..n];
+            return std::iter::once(0..n).collect();
         };
         let mut runs = Vec::new();
         let mut start = 0;

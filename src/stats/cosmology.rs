@@ -103,7 +103,10 @@ impl CosmoChains {
             ));
         }
         if extra_thin == 0 {
-            return Err(Error::invalid("extra_thin", "0; use 1 for no extra thinning"));
+            return Err(Error::invalid(
+                "extra_thin",
+                "0; use 1 for no extra thinning",
+            ));
         }
         let mut files = Vec::new();
         let (mut rows, mut tau, mut thin) = (Vec::new(), Vec::new(), Vec::new());
@@ -213,7 +216,12 @@ pub fn marginal_table(
         let mut per: Vec<Vec<ChainStats>> = vec![Vec::new(); chains.experiments.len()];
         for &seed in &settings.seeds {
             progress(&format!("{est}, seed {seed}: prior"));
-            let prior = fit_named(est, &chains.prior, Some(&chains.bounds), child_seed(seed, 3))?;
+            let prior = fit_named(
+                est,
+                &chains.prior,
+                Some(&chains.bounds),
+                child_seed(seed, 3),
+            )?;
             for (k, (name, post)) in chains.experiments.iter().enumerate() {
                 progress(&format!("{est}, seed {seed}: {name}"));
                 let fit = |s: &WeightedSamples, sd: u64| -> Result<Box<dyn Density>> {
@@ -282,7 +290,12 @@ pub fn information_triangle(
             let b = bounds.select(&idx)?;
             let post = posterior.select(&names)?;
             let sd = child_seed(seed, (i * d + j) as u64);
-            let pr = fit_named(estimator, &prior.select(&names)?, Some(&b), child_seed(sd, 3))?;
+            let pr = fit_named(
+                estimator,
+                &prior.select(&names)?,
+                Some(&b),
+                child_seed(sd, 3),
+            )?;
             let fit = |s: &WeightedSamples, k: u64| -> Result<Box<dyn Density>> {
                 Ok(fit_named(estimator, s, Some(&b), k)?)
             };
@@ -443,7 +456,11 @@ pub fn combine_log_r(runs: &[JointRebuilt]) -> Result<CombinedLogR> {
         within.push(std_dev(&v).powi(2));
     }
     let n = runs.len() as f64;
-    let is2 = runs.iter().map(|r| r.log_r.log_value_err.powi(2)).sum::<f64>() / n;
+    let is2 = runs
+        .iter()
+        .map(|r| r.log_r.log_value_err.powi(2))
+        .sum::<f64>()
+        / n;
     let systematic = std_dev(&means);
     let log_r = means.iter().sum::<f64>() / means.len() as f64;
     let within2 = within.iter().sum::<f64>() / within.len() as f64;

@@ -193,7 +193,11 @@ pub fn kl_bmd_chains(
         let c = per.len() as f64;
         let wsum: f64 = per.iter().map(|p| p.0).sum();
         let var = |f: &dyn Fn(&(f64, f64, f64)) -> f64, centre: f64| {
-            c / (c - 1.0) * per.iter().map(|p| (p.0 * (f(p) - centre)).powi(2)).sum::<f64>()
+            c / (c - 1.0)
+                * per
+                    .iter()
+                    .map(|p| (p.0 * (f(p) - centre)).powi(2))
+                    .sum::<f64>()
                 / (wsum * wsum)
         };
         (var(&|p| p.1, kl).sqrt(), var(&|p| p.2, bmd).sqrt())
@@ -220,7 +224,10 @@ pub fn kl_bmd_chains(
 pub fn chi_ratio_interval(c: usize, level: f64) -> Result<(f64, f64)> {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
     if c < 2 {
-        return Err(Error::invalid("chains", format!("{c} chain; need at least 2")));
+        return Err(Error::invalid(
+            "chains",
+            format!("{c} chain; need at least 2"),
+        ));
     }
     let k = (c - 1) as f64;
     let chi = ChiSquared::new(k).map_err(|e| Error::invalid("chains", e.to_string()))?;
@@ -250,11 +257,16 @@ mod tests {
     #[test]
     fn autocorrelation_time_of_ar1_chains() {
         for (phi, seed) in [(0.0, 1), (0.5, 2), (0.8, 3)] {
-            let x: Vec<f64> = (0..4).flat_map(|c| ar1(20_000, phi, seed * 10 + c)).collect();
+            let x: Vec<f64> = (0..4)
+                .flat_map(|c| ar1(20_000, phi, seed * 10 + c))
+                .collect();
             let runs: Vec<Range<usize>> = (0..4).map(|c| c * 20_000..(c + 1) * 20_000).collect();
             let tau = integrated_autocorr_time(&x, &runs);
             let truth = (1.0 + phi) / (1.0 - phi);
-            assert!((tau / truth - 1.0).abs() < 0.1, "φ = {phi}: τ = {tau}, truth {truth}");
+            assert!(
+                (tau / truth - 1.0).abs() < 0.1,
+                "φ = {phi}: τ = {tau}, truth {truth}"
+            );
         }
     }
 

@@ -156,7 +156,12 @@ impl Bounds {
     /// The box widened by `frac` of its width on each side (samplers write points exactly on a
     /// hard prior limit, and the Gaussianising map needs them strictly inside).
     pub fn widened(&self, frac: f64) -> Result<Bounds> {
-        let w: Vec<f64> = self.lo.iter().zip(&self.hi).map(|(l, h)| (h - l) * frac).collect();
+        let w: Vec<f64> = self
+            .lo
+            .iter()
+            .zip(&self.hi)
+            .map(|(l, h)| (h - l) * frac)
+            .collect();
         Bounds::new(
             self.lo.iter().zip(&w).map(|(l, w)| l - w).collect(),
             self.hi.iter().zip(&w).map(|(h, w)| h + w).collect(),
