@@ -72,8 +72,10 @@ fn moment_matched_estimator_hits_the_issue_target() {
         (c.bmd - 5.0).abs() < 0.25 && (c.bmd - 5.0).abs() < 2.0 * c.bmd_err,
         "{c:?}"
     );
-    // The moment fit does not depend on the seed: the spread over seeds is zero.
-    assert_eq!(r.kl_seed_std, 0.0);
+    // The moment fit does not depend on the seed; the seed only deals the rows into the two
+    // cross-fitting folds, so the spread over seeds is that of the deal: not zero, and well
+    // inside the combined error.
+    assert!(r.kl_seed_std > 0.0 && r.kl_seed_std < c.kl_err, "{r:?}");
     assert_eq!(r.per_seed.len(), 3);
 }
 

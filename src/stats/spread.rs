@@ -1,14 +1,16 @@
 //! Error bars from the spread over estimators trained with different seeds.
 //!
 //! An estimator's own fitting noise is invisible to the bootstrap over samples. So the
-//! posterior (and, when it is given by samples, the prior) estimator is fitted once per seed,
+//! posterior (cross-fitted, [`cross_fit_stats`]) and, when it is given by samples, the prior
+//! estimator are fitted once per seed,
 //! `D` and `d` are computed for each with bootstrap errors, and the results are combined:
 //! the estimate is the mean over seeds, and the one-σ error adds in quadrature the mean
 //! bootstrap variance and the variance over seeds, `σ² = ⟨σ_boot²⟩ + Var_seeds`.
 
 use serde::Serialize;
 
-use super::divergence::{marginal_stats, std_dev, MarginalStats};
+use super::crossfit::cross_fit_stats;
+use super::divergence::{std_dev, MarginalStats};
 use crate::density::Density;
 use crate::error::{Error, Result};
 use crate::fit::Fit;
@@ -43,8 +45,10 @@ pub struct SpreadStats {
 /// Fits `config` to the posterior samples (and to the prior samples, if given) once per seed
 /// and combines the marginal KL and BMD (see the module docs).
 ///
-/// `bounds`: the box every estimator is fitted on (`None`: from each sample set). The statistics
-/// are evaluated on the posterior samples with `n_bootstrap` resamples.
+/// `bounds`: the box every estimator is fitted on (`None`: from each sample set). The posterior
+/// estimator is cross-fitted in two folds ([`cross_fit_stats`]), so that no posterior sample is
+/// scored by an estimator fitted to it, and the statistics are computed with `n_bootstrap`
+/// resamples.
 pub fn spread_over_seeds<F: Fit>(
     config: &F,
     posterior: &WeightedSamples,
@@ -60,18 +64,26 @@ where
         return Err(Error::invalid("seeds", "give at least one seed"));
     }
     let mut per_seed = Vec::with_capacity(seeds.len());
+    let fit = |rows: &WeightedSamples, seed: u64| -> Result<Box<dyn Density>> {
+        Ok(Box::new(config.fit(rows, bounds, seed)?))
+    };
     for &seed in seeds {
-        let post = config.fit(posterior, bounds, seed)?;
-        let s = match prior {
-            PriorSpec::Density(p) => {
-                marginal_stats(&post, p, posterior, n_bootstrap, child_seed(seed, 7))?
-            }
+        let fitted_prior;
+        let prior_density: &dyn Density = match prior {
+            PriorSpec::Density(p) => p,
             PriorSpec::Samples(ps) => {
-                let pr = config.fit(ps, bounds, child_seed(seed, 3))?;
-                marginal_stats(&post, &pr, posterior, n_bootstrap, child_seed(seed, 7))?
+                fitted_prior = config.fit(ps, bounds, child_seed(seed, 3))?;
+                &fitted_prior
             }
         };
-        per_seed.push(s);
+        per_seed.push(cross_fit_stats(
+            &fit,
+            prior_density,
+            posterior,
+            2,
+            n_bootstrap,
+            child_seed(seed, 7),
+        )?);
     }
     Ok(combine(per_seed))
 }
