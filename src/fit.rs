@@ -31,13 +31,46 @@ pub fn resolve_bounds(samples: &WeightedSamples, bounds: Option<&Bounds>) -> Res
             if b.dim() != samples.dim() {
                 return Err(crate::Error::dims("bounds", samples.dim(), b.dim()));
             }
+            // Count, per parameter, the weighted samples on or outside the open box, so that the
+            // error names every parameter at fault, how many samples, and their range.
+            let d = b.dim();
+            let mut outside = vec![0usize; d];
+            let mut range = vec![(f64::INFINITY, f64::NEG_INFINITY); d];
             for (i, r) in samples.values().rows().enumerate() {
                 if samples.weights()[i] > 0.0 && !b.contains(r) {
-                    return Err(crate::Error::invalid(
-                        "bounds",
-                        format!("sample {i} ({r:?}) lies outside the given bounds; widen them or drop the sample"),
-                    ));
+                    for j in 0..d {
+                        if !(r[j] > b.lo()[j] && r[j] < b.hi()[j]) {
+                            outside[j] += 1;
+                        }
+                    }
                 }
+                for (j, x) in r.iter().enumerate() {
+                    range[j] = (range[j].0.min(*x), range[j].1.max(*x));
+                }
+            }
+            let bad: Vec<String> = (0..d)
+                .filter(|&j| outside[j] > 0)
+                .map(|j| {
+                    format!(
+                        "`{}`: {} of {} samples outside ({}, {}), samples span [{}, {}]",
+                        samples.names()[j],
+                        outside[j],
+                        samples.len(),
+                        b.lo()[j],
+                        b.hi()[j],
+                        range[j].0,
+                        range[j].1
+                    )
+                })
+                .collect();
+            if !bad.is_empty() {
+                return Err(crate::Error::invalid(
+                    "bounds",
+                    format!(
+                        "{}; widen the bounds to hold every sample (a bound is open: a sample exactly on it counts as outside) or drop those samples",
+                        bad.join("; ")
+                    ),
+                ));
             }
             Ok(b.clone())
         }

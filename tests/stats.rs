@@ -242,3 +242,17 @@ fn gaussian_fit_on_weighted_samples_recovers_moments() {
     let fit = margflow::Fit::fit(&GaussianFit, &s, None, 0).unwrap();
     assert!((fit.mean()[0] - 0.3).abs() < 0.01 && (fit.cov().get(0, 0) - 0.04).abs() < 0.003);
 }
+
+#[test]
+fn bounds_that_exclude_samples_name_the_parameter_the_count_and_the_range() {
+    use margflow::fit::resolve_bounds;
+    let x = Matrix::new(4, 2, vec![0.1, 0.5, 0.2, 1.5, 0.3, 2.5, 0.4, 0.5]).unwrap();
+    let s = WeightedSamples::unweighted(x, vec!["a".into(), "b".into()]).unwrap();
+    let b = Bounds::new(vec![0.0, 0.0], vec![1.0, 1.0]).unwrap();
+    let e = resolve_bounds(&s, Some(&b)).unwrap_err().to_string();
+    assert!(e.contains("`b`: 2 of 4 samples outside (0, 1)"), "{e}");
+    assert!(e.contains("span [0.5, 2.5]"), "{e}");
+    assert!(!e.contains("`a`"), "a is inside: {e}");
+    let wide = Bounds::new(vec![0.0, 0.0], vec![1.0, 3.0]).unwrap();
+    assert!(resolve_bounds(&s, Some(&wide)).is_ok());
+}

@@ -583,7 +583,15 @@ impl Reproduction for Joint {
         let chain = WeightedSamples::new(joint.values().clone(), joint.weights().to_vec(), names)?;
         out.figures.push(Figure {
             name: "rebuilt_corner.svg".into(),
-            svg: corner_svg(&chain, Some(&maf.draws), &CornerOptions::default())?,
+            // 200 points a scatter panel (of 15) keeps the SVG near half a megabyte.
+            svg: corner_svg(
+                &chain,
+                Some(&maf.draws),
+                &CornerOptions {
+                    max_points: 200,
+                    ..CornerOptions::default()
+                },
+            )?,
         });
         Ok(out)
     }
