@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::density::{Density, UniformBox};
@@ -295,25 +296,30 @@ pub fn compute_with_chains(
             ))
         }
     };
-    let mut per_seed = Vec::with_capacity(args.n_estimators);
-    for k in 0..args.n_estimators as u64 {
-        let seed = child_seed(args.seed, k);
-        let prior: Box<dyn Density> = match &prior_samples {
-            Some(ps) => fit_named(&args.estimator, ps, Some(&bounds), child_seed(seed, 3))?,
-            None => Box::new(UniformBox::new(bounds.clone())),
-        };
-        let fit = |s: &WeightedSamples, sd: u64| -> Result<Box<dyn Density>> {
-            Ok(fit_named(&args.estimator, s, Some(&bounds), sd)?)
-        };
-        per_seed.push(cross_fit_chain_stats(
-            &fit,
-            &*prior,
-            &post,
-            args.folds,
-            args.bootstrap,
-            child_seed(seed, 7),
-        )?);
-    }
+    // The estimators of different seeds are independent: they train in parallel (each seed's
+    // folds too), and each result depends on its seed alone, so the output does not depend on
+    // the number of threads.
+    let per_seed: Vec<ChainStats> = (0..args.n_estimators as u64)
+        .into_par_iter()
+        .map(|k| {
+            let seed = child_seed(args.seed, k);
+            let prior: Box<dyn Density> = match &prior_samples {
+                Some(ps) => fit_named(&args.estimator, ps, Some(&bounds), child_seed(seed, 3))?,
+                None => Box::new(UniformBox::new(bounds.clone())),
+            };
+            let fit = |s: &WeightedSamples, sd: u64| -> Result<Box<dyn Density>> {
+                Ok(fit_named(&args.estimator, s, Some(&bounds), sd)?)
+            };
+            cross_fit_chain_stats(
+                &fit,
+                &*prior,
+                &post,
+                args.folds,
+                args.bootstrap,
+                child_seed(seed, 7),
+            )
+        })
+        .collect::<Result<_>>()?;
     let chains = (post.chain_ids().is_some()).then(|| per_seed[0]);
     Ok((
         combine(per_seed.iter().map(|c| c.stats).collect()),
