@@ -69,8 +69,8 @@ fn polychord_txt_and_dead_birth() {
     let c = read_chain_full(t.path().join("pc"), None).unwrap();
     assert_eq!(c.format, ChainFormat::PolyChord);
     assert_eq!(c.samples.log_likelihood().unwrap(), [-2.0, -1.0]);
-    // Dead points with one live point at a time: n = 1 for every death, X_i = 2^{-i},
-    // w_i = L_i X_{i-1} / 2.
+    // Dead points with one live point at a time: n = 1 for every death, X_i = 2^{-i}, and
+    // anesthetic's trapezoid widths (X_{i-1} - X_{i+1}) / 2 with X_4 = 0: 3/8, 3/16, 1/8.
     write(
         t.path(),
         "pc_dead-birth.txt",
@@ -78,8 +78,10 @@ fn polychord_txt_and_dead_birth() {
     );
     let d = nested::read_dead_birth(&t.path().join("pc")).unwrap();
     let w = d.samples.normalised_weights();
-    let raw: Vec<f64> = (0..3)
-        .map(|i| (-3.0 + i as f64).exp() * 0.5f64.powi(i + 1))
+    let raw: Vec<f64> = [3.0 / 8.0, 3.0 / 16.0, 1.0 / 8.0]
+        .iter()
+        .enumerate()
+        .map(|(i, dx)| (-3.0 + i as f64).exp() * dx)
         .collect();
     let s: f64 = raw.iter().sum();
     for i in 0..3 {
