@@ -140,6 +140,8 @@ pub fn read_equal_weights(root: &Path) -> Result<Chain> {
 /// (PolyChord may repeat the final live points among the dead) are kept once. `log L = −∞`
 /// (a point where the likelihood vanishes, typically an initial live point) is accepted with
 /// weight zero; the prior volume it held is still counted (see [`nested_log_weights`]).
+/// `log L` and `log L_birth` at or below [`LOG_ZERO`] (`−1e30`, how PolyChord writes `−∞`)
+/// are read as `−∞`, as anesthetic does.
 ///
 /// Errors name the file and line: a non-finite parameter, NaN or `+∞` in `log L` or
 /// `log L_birth`, a birth contour at or above its own `log L`, a wrong column count.
@@ -264,6 +266,23 @@ pub(super) fn check_nested_rows(
     Ok(())
 }
 
+/// PolyChord's and MultiNest's `log 0`: values of `log L` and `log L_birth` at or below it
+/// are `−∞` (anesthetic's `logzero`, the same threshold).
+pub const LOG_ZERO: f64 = -1e30;
+
+/// `m` with `log L` (column `d`) and `log L_birth` (column `d + 1`) at or below [`LOG_ZERO`]
+/// set to `−∞`.
+fn log_zero_to_neg_inf(mut m: Matrix, d: usize) -> Matrix {
+    let c = m.ncols();
+    for (k, v) in m.as_mut_slice().iter_mut().enumerate() {
+        let j = k % c;
+        if (j == d || j == d + 1) && *v <= LOG_ZERO {
+            *v = f64::NEG_INFINITY;
+        }
+    }
+    m
+}
+
 /// Reads a dead-points file and its final live points, with `extra_dead` columns after
 /// `log L_birth` in the dead file and `extra_live` in the live file (MultiNest's `log X` and
 /// node number), and builds the weighted chain.
@@ -293,10 +312,12 @@ fn read_birth_files(
         });
     }
     let d = c - 2 - extra_dead;
+    let m = log_zero_to_neg_inf(m, d);
     check_nested_rows(dead, &m, &lines, d, Some(d + 1))?;
     let mut rows: Vec<Vec<f64>> = m.rows().map(|r| r[..d + 2].to_vec()).collect();
     if live.is_file() {
         let (lm, llines) = read_whitespace_or_empty(live, d + 2 + extra_live, &name, &|_| true)?;
+        let lm = log_zero_to_neg_inf(lm, d);
         check_nested_rows(live, &lm, &llines, d, Some(d + 1))?;
         rows.extend(lm.rows().map(|r| r[..d + 2].to_vec()));
     }
