@@ -69,8 +69,8 @@ fn polychord_txt_and_dead_birth() {
     let c = read_chain_full(t.path().join("pc"), None).unwrap();
     assert_eq!(c.format, ChainFormat::PolyChord);
     assert_eq!(c.samples.log_likelihood().unwrap(), [-2.0, -1.0]);
-    // Dead points with one live point at a time: n = 1 for every death, X_i = 2^{-i},
-    // w_i = L_i X_{i-1} / 2.
+    // Dead points with one live point at a time: n = 1 for every death, X_i = 2^{-i}, and
+    // anesthetic's trapezoid widths (X_{i-1} - X_{i+1}) / 2 with X_4 = 0: 3/8, 3/16, 1/8.
     write(
         t.path(),
         "pc_dead-birth.txt",
@@ -78,14 +78,36 @@ fn polychord_txt_and_dead_birth() {
     );
     let d = nested::read_dead_birth(&t.path().join("pc")).unwrap();
     let w = d.samples.normalised_weights();
-    let raw: Vec<f64> = (0..3)
-        .map(|i| (-3.0 + i as f64).exp() * 0.5f64.powi(i + 1))
+    let raw: Vec<f64> = [3.0 / 8.0, 3.0 / 16.0, 1.0 / 8.0]
+        .iter()
+        .enumerate()
+        .map(|(i, dx)| (-3.0 + i as f64).exp() * dx)
         .collect();
     let s: f64 = raw.iter().sum();
     for i in 0..3 {
         assert!((w[i] - raw[i] / s).abs() < 1e-12, "{w:?}");
     }
     assert_eq!(d.samples.log_likelihood_birth().unwrap()[1], -3.0);
+    assert_eq!(
+        d.samples.log_likelihood_birth().unwrap()[0],
+        f64::NEG_INFINITY
+    );
+    // An initial point where L = 0, written as PolyChord writes -inf (-1e30, log L and birth
+    // alike): read as -inf, weight zero, and it still takes its share of the prior volume
+    // (two points live at the first death: X_1 = 2/3, then n = 1).
+    write(
+        t.path(),
+        "pc_dead-birth.txt",
+        "0.0 0.0 -1e30 -1e30\n0.1 0.2 -3.0 -1e30\n0.3 0.4 -2.0 -3.0\n",
+    );
+    let d = nested::read_dead_birth(&t.path().join("pc")).unwrap();
+    let s = &d.samples;
+    assert_eq!(s.log_likelihood().unwrap()[0], f64::NEG_INFINITY);
+    assert_eq!(s.weights()[0], 0.0);
+    // X = 2/3, 1/3, 1/6; trapezoid widths of the other two: (2/3 - 1/6)/2, (1/3 - 0)/2.
+    let (w1, w2) = ((-3.0f64).exp() / 4.0, (-2.0f64).exp() / 6.0);
+    let nw = s.normalised_weights();
+    assert!((nw[1] - w1 / (w1 + w2)).abs() < 1e-12, "{nw:?}");
 }
 
 #[test]

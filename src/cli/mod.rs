@@ -15,8 +15,9 @@ use std::path::Path;
 use crate::error::Result;
 use crate::samples::{read_chain_full, WeightedSamples};
 
-/// Reads weighted samples from a file or chain root (CSV with a header, getdist, PolyChord,
-/// MultiNest, parquet, HDF5: see [`read_chain_full`]), keeping only `params` if given.
+/// Reads weighted samples from a file or chain root (CSV with a header, getdist, Cobaya,
+/// PolyChord, MultiNest, NestedFit, parquet, HDF5: see [`read_chain_full`]), keeping only
+/// `params` if given.
 pub fn read_samples(
     path: &Path,
     weights_column: Option<&str>,

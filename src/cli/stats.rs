@@ -23,8 +23,8 @@ use crate::transform::Bounds;
 /// Arguments of `margflow stats`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StatsArgs {
-    /// Posterior samples: a CSV with a header, or any chain format (getdist root, PolyChord,
-    /// MultiNest, parquet, HDF5).
+    /// Posterior samples: a CSV with a header, or any chain format (getdist, Cobaya,
+    /// PolyChord, MultiNest or NestedFit root, parquet, HDF5).
     #[arg(long)]
     pub posterior: PathBuf,
     /// Prior samples (any format), fitted with the same estimator.

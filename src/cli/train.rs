@@ -15,7 +15,8 @@ use crate::transform::Bounds;
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Samples: a CSV file with a header row (one column per parameter, optionally a weights
-    /// column), or a chain (getdist root, PolyChord/MultiNest root, parquet, HDF5).
+    /// column), or a chain (getdist, Cobaya, PolyChord, MultiNest or NestedFit root, parquet,
+    /// HDF5).
     #[arg(long)]
     pub input: PathBuf,
     /// Directory to write the model to (model.yaml + weights.safetensors).

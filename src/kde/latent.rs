@@ -64,7 +64,11 @@ impl KdeLatent {
                 "a KDE needs at least one kernel and positive, finite weights",
             ));
         }
-        let log_weights: Vec<f64> = weights.iter().map(|w| (w / total).ln()).collect();
+        // `ln w − ln Σw`, not `ln(w / Σw)`: a tiny positive weight (nested-sampling runs span
+        // hundreds of e-folds, e.g. NestedFit's and UltraNest's) divided by a large total
+        // underflows to 0 and would give −∞.
+        let log_total = total.ln();
+        let log_weights: Vec<f64> = weights.iter().map(|w| w.ln() - log_total).collect();
         Self::from_log_weights(centres, log_weights, chol)
     }
 
@@ -203,5 +207,18 @@ impl LatentDensity for KdeLatent {
 
     fn latent_from_unit_cube(&self, u: &[f64], y: &mut [f64]) -> Result<()> {
         super::cube::conditional_inverse(self, u, y)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A subnormal weight beside a large total keeps a finite log-weight.
+    #[test]
+    fn tiny_weights_keep_finite_log_weights() {
+        let centres = Matrix::new(3, 1, vec![0.0, 1.0, 2.0]).unwrap();
+        let k = KdeLatent::new(centres, &[1e-320, 1e3, 1.0], vec![0.5]).unwrap();
+        let _ = k;
     }
 }

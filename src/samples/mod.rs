@@ -299,8 +299,41 @@ impl WeightedSamples {
         Ok(out)
     }
 
-    /// A subset of the rows (used for validation splits and bootstraps).
-    pub fn select_rows(&self, rows: &[usize]) -> Self {
+    /// A subset of the rows, in the order given (repeats allowed, as in a bootstrap), checked.
+    ///
+    /// Errors ([`Error::InvalidArgument`] naming `rows`): an index `≥ len()`, an empty
+    /// selection, or a selection whose weights are all zero. The result is always valid input
+    /// for an estimator.
+    pub fn try_select_rows(&self, rows: &[usize]) -> Result<Self> {
+        if let Some(&i) = rows.iter().find(|&&i| i >= self.len()) {
+            return Err(Error::invalid(
+                "rows",
+                format!(
+                    "row {i} is out of range: the samples have {} rows (0 to {})",
+                    self.len(),
+                    self.len().saturating_sub(1)
+                ),
+            ));
+        }
+        if rows.is_empty() {
+            return Err(Error::invalid("rows", "select at least one row"));
+        }
+        if rows.iter().all(|&i| self.weights[i] == 0.0) {
+            return Err(Error::invalid(
+                "rows",
+                format!(
+                    "every one of the {} selected rows has weight zero; select rows that carry weight",
+                    rows.len()
+                ),
+            ));
+        }
+        Ok(self.select_rows(rows))
+    }
+
+    /// A subset of the rows (used for validation splits and bootstraps), unchecked: every index
+    /// must be in range (the crate's own callers guarantee it); the public, checked form is
+    /// [`WeightedSamples::try_select_rows`].
+    pub(crate) fn select_rows(&self, rows: &[usize]) -> Self {
         let pick = |v: &Vec<f64>| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
         Self {
             values: self.values.select_rows(rows),

@@ -149,3 +149,101 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     }
     WeightedSamples::new(Matrix::new(n, d, data)?, weights, names)
 }
+
+/// Reads an UltraNest run from its output folder: `results/points.hdf5`, dataset `points`
+/// (`n × (3 + x_dim + d)`: `log L_birth, log L, quality, u_1 … u_{x_dim}, p_1 … p_d`, the
+/// unit-cube coordinates then the physical parameters) and the parameter names from
+/// `info/results.json` (`"paramnames"`), as anesthetic reads it. The weights follow from the
+/// birth contours like every nested reader's ([`super::nested::nested_log_weights`]), rows
+/// sorted by `log L`.
+///
+/// Errors name the file: a missing or unreadable file, a `points` dataset of the wrong shape,
+/// non-finite parameters, NaN or `+∞` likelihoods, a birth contour at or above its point's
+/// `log L`.
+pub fn read_ultranest(dir: &Path) -> Result<super::Chain> {
+    let points = dir.join("results").join("points.hdf5");
+    let info = dir.join("info").join("results.json");
+    let text = std::fs::read_to_string(&info).map_err(|e| Error::io(&info, e))?;
+    // UltraNest writes Python's JSON, with bare `Infinity` and `NaN`: read it as YAML.
+    let json = super::cobaya::yaml_value(&text).ok_or_else(|| Error::Parse {
+        path: info.clone(),
+        line: 0,
+        reason: "not readable as JSON".into(),
+    })?;
+    let names: Vec<String> = json
+        .get("paramnames")
+        .and_then(|v| v.as_array())
+        .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_string)).collect())
+        .ok_or_else(|| Error::Parse {
+            path: info.clone(),
+            line: 0,
+            reason: "no `paramnames` list of strings".into(),
+        })?;
+    let d = names.len();
+    if !points.is_file() {
+        return Err(Error::io(
+            &points,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        ));
+    }
+    let f =
+        hdf5::File::open(&points).map_err(|e| h5_err(&points, "not a readable HDF5 file", e))?;
+    let ds = f
+        .dataset("points")
+        .map_err(|e| h5_err(&points, "dataset `points`", e))?;
+    let shape = ds.shape();
+    if shape.len() != 2 || shape[0] == 0 || shape[1] < 3 + 2 * d || d == 0 {
+        return Err(Error::Parse {
+            path: points,
+            line: 0,
+            reason: format!(
+                "dataset `points` has shape {shape:?}; expected n > 0 rows of log L_birth, log L, quality, {d} unit-cube and {d} physical coordinates ({} names in {})",
+                d,
+                info.display()
+            ),
+        });
+    }
+    let (n, c) = (shape[0], shape[1]);
+    let data: Vec<f64> = ds
+        .read_raw()
+        .map_err(|e| h5_err(&points, "dataset `points`", e))?;
+    if data.len() != n * c {
+        return Err(Error::Parse {
+            path: points,
+            line: 0,
+            reason: format!(
+                "dataset `points` holds {} values for shape {n} × {c}",
+                data.len()
+            ),
+        });
+    }
+    let first = c - d;
+    // Rows `p_1 … p_d  log L  log L_birth`, checked like every nested reader's.
+    let mut rows: Vec<Vec<f64>> = data
+        .chunks_exact(c)
+        .map(|r| {
+            let mut v = r[first..].to_vec();
+            v.push(r[1]);
+            v.push(r[0]);
+            v
+        })
+        .collect();
+    let m = Matrix::from_rows(&rows)?;
+    let lines: Vec<usize> = (1..=n).collect();
+    super::nested::check_nested_rows(&points, &m, &lines, d, Some(d + 1))?;
+    rows.sort_by(|a, b| a[d].total_cmp(&b[d]));
+    let log_l: Vec<f64> = rows.iter().map(|r| r[d]).collect();
+    let birth: Vec<f64> = rows.iter().map(|r| r[d + 1]).collect();
+    let log_w = super::nested::nested_log_weights(&log_l, &birth);
+    let weights = super::nested::normalise_log_weights(&log_w, &points)?;
+    let values = Matrix::from_rows(&rows.iter().map(|r| r[..d].to_vec()).collect::<Vec<_>>())?;
+    let samples = WeightedSamples::new(values, weights, names.clone())?
+        .with_labels(names)?
+        .with_log_likelihood(log_l, Some(birth))?;
+    Ok(super::Chain {
+        samples,
+        ranges: None,
+        derived: vec![false; d],
+        format: super::ChainFormat::UltraNest,
+    })
+}

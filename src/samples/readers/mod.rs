@@ -5,14 +5,19 @@
 //! | --- | --- |
 //! | CosmoMC / getdist | `root_1.txt`, `root_2.txt`, … + `root.paramnames` (+ `root.ranges`) |
 //! | PolyChord / MultiNest | `root.txt` (weight, −2 log L, params) + `root.paramnames` |
-//! | PolyChord dead points | `root_dead-birth.txt` (params, log L, log L_birth) |
+//! | PolyChord dead points | `root_dead-birth.txt` (params, log L, log L_birth) + `root_phys_live-birth.txt` |
+//! | MultiNest dead points | `ROOTdead-birth.txt` + `ROOTphys_live-birth.txt`, or the old `ROOTev.dat` + `ROOTphys_live.points` (no `_`) |
 //! | MultiNest equal weights | `root_post_equal_weights.dat` (params, log L) |
-//! | CSV | `*.csv` with a header ([`crate::samples::csv`]) |
+//! | Cobaya | `root.1.txt`, `root.2.txt`, … (header `# weight minuslogpost …`) + `root.updated.yaml` |
+//! | NestedFit | a folder with `nf_output_points.txt`, `nf_output_diag.dat`, `nf_output_points.paramnames` |
+//! | UltraNest | a folder with `results/points.hdf5` and `info/results.json` (feature `hdf5`) |
+//! | CSV | `*.csv` with a header, or anesthetic's CSV with name and label rows ([`crate::samples::csv`]) |
 //! | parquet | `*.parquet` (feature `polars`) |
 //! | HDF5 | `*.h5`, `*.hdf5` (feature `hdf5`) |
 //!
 //! Every reader reports malformed input as [`Error::Parse`] with the file and line.
 
+pub mod cobaya;
 pub mod getdist;
 #[cfg(feature = "hdf5")]
 pub mod hdf5;
@@ -41,6 +46,14 @@ pub enum ChainFormat {
     PolyChordDeadBirth,
     /// MultiNest `root_post_equal_weights.dat`.
     MultiNest,
+    /// MultiNest `ROOTdead-birth.txt` (or the old `ROOTev.dat`).
+    MultiNestDeadBirth,
+    /// Cobaya `root.1.txt`, `root.2.txt`, ….
+    Cobaya,
+    /// NestedFit `nf_output_points.txt` + `nf_output_diag.dat`.
+    NestedFit,
+    /// UltraNest output folder (`results/points.hdf5`, feature `hdf5`).
+    UltraNest,
     /// CSV with a header.
     Csv,
     /// Apache parquet (feature `polars`).
@@ -90,9 +103,11 @@ pub fn read_chain(path_or_root: impl AsRef<Path>) -> Result<WeightedSamples> {
 
 /// Reads a chain, detecting its format, with its prior ranges if the format has them.
 ///
-/// `path_or_root` is a file (`x.csv`, `x.parquet`, `x.h5`, `root_1.txt`, `root.txt`,
-/// `root_dead-birth.txt`, `root_post_equal_weights.dat`) or a root (`chains/DES`). A root or a
-/// `root_N.txt` file reads all chains `root_1.txt`, `root_2.txt`, … `weights_column` applies to
+/// `path_or_root` is a file (`x.csv`, `x.parquet`, `x.h5`, `root_1.txt`, `root.1.txt`,
+/// `root.txt`, `root_dead-birth.txt`, `ROOTdead-birth.txt`, `ROOTev.dat`,
+/// `root_post_equal_weights.dat`, `nf_output_points.txt`), a root (`chains/DES`) or a
+/// NestedFit or UltraNest output folder. A root or a `root_N.txt` (`root.N.txt`) file reads all chains
+/// `root_1.txt`, `root_2.txt`, … (`root.1.txt`, …) `weights_column` applies to
 /// CSV, parquet and HDF5. When no format fits, the error lists every format tried and why it
 /// failed.
 pub fn read_chain_full(
@@ -112,7 +127,7 @@ pub fn read_chain_full(
         path: path.into(),
         line: 0,
         reason: if tried.is_empty() {
-            "no file or chain root of that name; expected a .csv, .parquet, .h5 file, root_1.txt, root.txt, root_dead-birth.txt or root_post_equal_weights.dat".into()
+            "no file or chain root of that name; expected a .csv, .parquet, .h5 file, a root with root_1.txt, root.1.txt, root.txt, root_dead-birth.txt, ROOTdead-birth.txt, ROOTev.dat or root_post_equal_weights.dat, or a NestedFit or UltraNest folder".into()
         } else {
             format!(
                 "no chain format could read it; tried:\n  - {}",
@@ -155,11 +170,41 @@ fn candidates<'a>(path: &'a Path, wcol: Option<&'a str>) -> Vec<(ChainFormat, At
             }
             _ => {}
         }
-        if let Some(root) = s.strip_suffix("_dead-birth.txt") {
+        if let Some(root) = cobaya::root_of(path).filter(|_| cobaya::has_header(path)) {
+            out.push((
+                ChainFormat::Cobaya,
+                Box::new(move || cobaya::read_cobaya(&root)),
+            ));
+        }
+        if path
+            .file_name()
+            .is_some_and(|f| f == "nf_output_points.txt")
+        {
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            out.push((
+                ChainFormat::NestedFit,
+                Box::new(move || nested::read_nestedfit(&dir)),
+            ));
+        }
+        if let Some(root) = s.strip_suffix("ev.dat") {
             let root = PathBuf::from(root);
             out.push((
-                ChainFormat::PolyChordDeadBirth,
-                Box::new(move || nested::read_dead_birth(&root)),
+                ChainFormat::MultiNestDeadBirth,
+                Box::new(move || nested::read_multinest(&root)),
+            ));
+        }
+        if let Some(root) = s.strip_suffix("dead-birth.txt") {
+            if let Some(pc) = root.strip_suffix('_') {
+                let pc = PathBuf::from(pc);
+                out.push((
+                    ChainFormat::PolyChordDeadBirth,
+                    Box::new(move || nested::read_dead_birth(&pc)),
+                ));
+            }
+            let root = PathBuf::from(root);
+            out.push((
+                ChainFormat::MultiNestDeadBirth,
+                Box::new(move || nested::read_multinest(&root)),
             ));
         } else if let Some(root) = s.strip_suffix("post_equal_weights.dat") {
             let root = PathBuf::from(root.trim_end_matches('_'));
@@ -185,6 +230,23 @@ fn candidates<'a>(path: &'a Path, wcol: Option<&'a str>) -> Vec<(ChainFormat, At
         }
         return out;
     }
+    if path.is_dir()
+        && path.join("nf_output_points.txt").is_file()
+        && path.join("nf_output_diag.dat").is_file()
+    {
+        out.push((
+            ChainFormat::NestedFit,
+            Box::new(move || nested::read_nestedfit(path)),
+        ));
+        return out;
+    }
+    if path.is_dir() && path.join("results").join("points.hdf5").is_file() {
+        out.push((
+            ChainFormat::UltraNest,
+            Box::new(move || ultranest_reader(path)),
+        ));
+        return out;
+    }
     // A root name: every format whose files exist.
     let root = PathBuf::from(&s);
     let exists = |suffix: &str| PathBuf::from(format!("{s}{suffix}")).is_file();
@@ -207,6 +269,20 @@ fn candidates<'a>(path: &'a Path, wcol: Option<&'a str>) -> Vec<(ChainFormat, At
         out.push((
             ChainFormat::PolyChordDeadBirth,
             Box::new(move || nested::read_dead_birth(&r)),
+        ));
+    }
+    if exists("dead-birth.txt") || exists("ev.dat") {
+        let r = root.clone();
+        out.push((
+            ChainFormat::MultiNestDeadBirth,
+            Box::new(move || nested::read_multinest(&r)),
+        ));
+    }
+    if exists(".1.txt") {
+        let r = root.clone();
+        out.push((
+            ChainFormat::Cobaya,
+            Box::new(move || cobaya::read_cobaya(&r)),
         ));
     }
     if exists("_post_equal_weights.dat") || exists("post_equal_weights.dat") {
@@ -268,6 +344,22 @@ fn hdf5_reader(path: &Path, _wcol: Option<&str>) -> Result<Chain> {
         "path",
         format!(
             "{} is HDF5: rebuild margflow with `--features hdf5` to read it",
+            path.display()
+        ),
+    ))
+}
+
+#[cfg(feature = "hdf5")]
+fn ultranest_reader(path: &Path) -> Result<Chain> {
+    hdf5::read_ultranest(path)
+}
+
+#[cfg(not(feature = "hdf5"))]
+fn ultranest_reader(path: &Path) -> Result<Chain> {
+    Err(Error::invalid(
+        "path",
+        format!(
+            "{} is an UltraNest run (HDF5): rebuild margflow with `--features hdf5` to read it",
             path.display()
         ),
     ))

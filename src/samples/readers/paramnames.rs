@@ -76,6 +76,12 @@ pub struct Ranges {
 }
 
 impl Ranges {
+    /// Ranges from `(name, lo, hi)` entries, `None` for an open end (what a Cobaya reader
+    /// builds from its YAML priors).
+    pub fn from_entries(entries: Vec<(String, Option<f64>, Option<f64>)>) -> Self {
+        Self { entries }
+    }
+
     /// Reads a `.ranges` file; errors naming file and line for a malformed entry.
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -20,6 +20,28 @@ pub fn read_whitespace(
     col_name: &dyn Fn(usize) -> String,
     allow_inf: &dyn Fn(usize) -> bool,
 ) -> Result<(Matrix, Vec<usize>)> {
+    read_table(path, ncols, col_name, allow_inf, false)
+}
+
+/// As [`read_whitespace`], but a file with no data rows is a table of `ncols` columns and no
+/// rows rather than an error: a nested-sampling run that ends with no live points writes an
+/// empty `phys_live-birth.txt`.
+pub fn read_whitespace_or_empty(
+    path: &Path,
+    ncols: usize,
+    col_name: &dyn Fn(usize) -> String,
+    allow_inf: &dyn Fn(usize) -> bool,
+) -> Result<(Matrix, Vec<usize>)> {
+    read_table(path, Some(ncols), col_name, allow_inf, true)
+}
+
+fn read_table(
+    path: &Path,
+    ncols: Option<usize>,
+    col_name: &dyn Fn(usize) -> String,
+    allow_inf: &dyn Fn(usize) -> bool,
+    allow_empty: bool,
+) -> Result<(Matrix, Vec<usize>)> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut data = Vec::new();
     let mut ncols = ncols;
@@ -70,7 +92,7 @@ pub fn read_whitespace(
         n += 1;
     }
     let ncols = match ncols {
-        Some(c) if n > 0 => c,
+        Some(c) if n > 0 || allow_empty => c,
         _ => {
             return Err(Error::Parse {
                 path: path.into(),
