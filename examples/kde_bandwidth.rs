@@ -12,7 +12,7 @@ fn main() {
             .samples(10_000, &mut margflow::rng_from_seed(1))
             .unwrap();
         let held = target.sample(10_000, &mut margflow::rng_from_seed(2));
-        let lp = target.log_prob(&held);
+        let lp = target.log_prob(&held).unwrap();
         let n_eff = train.ess();
         for bw in [
             Bandwidth::Scott,

@@ -73,7 +73,7 @@ fn main() {
         let mut rng = margflow::rng_from_seed(1);
         let train = target.samples(n, &mut rng).unwrap();
         let held = target.sample(n, &mut margflow::rng_from_seed(2));
-        let lp = target.log_prob(&held);
+        let lp = target.log_prob(&held).unwrap();
         let d = target.dim();
         let mut rng = margflow::rng_from_seed(3);
         let u = Matrix::new(

@@ -32,7 +32,7 @@ fn main() {
             .samples(10_000, &mut margflow::rng_from_seed(1))
             .unwrap();
         let held = target.sample(10_000, &mut margflow::rng_from_seed(2));
-        let lp = target.log_prob(&held);
+        let lp = target.log_prob(&held).unwrap();
         let report = |name: &str, k: usize, s: f64, q: &dyn Density| {
             let lq = q.log_prob(&held).unwrap();
             let zero = lq.iter().filter(|v| !v.is_finite()).count();

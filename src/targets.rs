@@ -169,21 +169,25 @@ impl Target {
         x
     }
 
-    /// The true `log p(x)` of each row (rows must have [`Target::dim`] columns).
-    pub fn log_prob(self, x: &Matrix) -> Vec<f64> {
+    /// The true `log p(x)` of each row.
+    ///
+    /// Errors: `x` does not have [`Target::dim`] columns, or holds NaN.
+    pub fn log_prob(self, x: &Matrix) -> Result<Vec<f64>> {
+        x.check_dim("x", self.dim())?;
+        x.check_no_nan("x")?;
         if let Some(g) = self.gauss() {
             let box_ = self.bounds();
-            let lp = g.log_prob(x).expect("rows of the target's dimension");
-            return lp
+            let lp = g.log_prob(x)?;
+            return Ok(lp
                 .into_iter()
                 .zip(x.rows())
                 .map(|(l, r)| match &box_ {
                     Some(b) if !b.contains(r) => f64::NEG_INFINITY,
                     _ => l,
                 })
-                .collect();
+                .collect());
         }
-        x.as_slice()
+        Ok(x.as_slice()
             .par_chunks(self.dim())
             .map(|r| match self {
                 Target::Gaussian2d | Target::Gaussian5dBox => unreachable!("evaluated above"),
@@ -217,7 +221,7 @@ impl Target {
                         - (2.0 * std::f64::consts::PI * s2).ln()
                 }
             })
-            .collect()
+            .collect())
     }
 
     /// `KL(p‖q) = mean(log p − log q)` over `n` fresh draws from the target with
@@ -230,7 +234,7 @@ impl Target {
             return Err(Error::invalid("n", "need at least one sample"));
         }
         let x = self.sample(n, &mut rng_from_seed(seed));
-        let lp = self.log_prob(&x);
+        let lp = self.log_prob(&x)?;
         let lq = q.log_prob(&x)?;
         Ok(lp.iter().zip(&lq).map(|(p, q)| p - q).sum::<f64>() / n as f64)
     }
@@ -243,7 +247,7 @@ impl Target {
             return Err(Error::dims("q", self.dim(), q.dim()));
         }
         let x = self.sample(n, &mut rng_from_seed(seed));
-        let lp = self.log_prob(&x);
+        let lp = self.log_prob(&x)?;
         let lq = q.log_prob(&x)?;
         masked_kl(&lp, &lq).ok_or_else(|| Error::numerical("kl_masked", "q vanishes at every draw"))
     }
@@ -261,7 +265,7 @@ impl Target {
         let (m, c) = self.moments();
         let g = gaussian(m, &c, 2.0);
         let x = g.sample(n, rng)?;
-        let lp = self.log_prob(&x);
+        let lp = self.log_prob(&x)?;
         let lg = g.log_prob(&x)?;
         let w: Vec<f64> = lp.iter().zip(&lg).map(|(p, q)| (p - q).exp()).collect();
         WeightedSamples::new(x, w, names(self.dim()))
@@ -300,6 +304,17 @@ fn names(d: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn log_prob_of_the_wrong_width_or_nan_is_a_typed_error() {
+        for t in Target::ALL {
+            let wide = Matrix::zeros(3, t.dim() + 1);
+            assert!(t.log_prob(&wide).is_err(), "{t:?}");
+            let mut nan = Matrix::zeros(2, t.dim());
+            nan.row_mut(1)[0] = f64::NAN;
+            assert!(t.log_prob(&nan).is_err(), "{t:?}");
+        }
+    }
+
     use super::*;
 
     /// Each target's density integrates to 1 (2-D: midpoint grid; 5-D: Gaussian closed form
@@ -320,7 +335,14 @@ mod tests {
                 }
             }
             let grid = Matrix::new(4 * half * half, 2, pts).unwrap();
-            let mass: f64 = t.log_prob(&grid).iter().map(|l| l.exp()).sum::<f64>() * h * h;
+            let mass: f64 = t
+                .log_prob(&grid)
+                .unwrap()
+                .iter()
+                .map(|l| l.exp())
+                .sum::<f64>()
+                * h
+                * h;
             assert!((mass - 1.0).abs() < 2e-3, "{t:?}: mass {mass}");
         }
         let mut rng = rng_from_seed(1);
@@ -344,7 +366,7 @@ mod tests {
         }
         // 5-D: mean log p = −½ log det(2πeΣ), det Σ = (1 − 0.36)^4.
         let t = Target::Gaussian5dBox;
-        let lp = t.log_prob(&t.sample(20_000, &mut rng));
+        let lp = t.log_prob(&t.sample(20_000, &mut rng)).unwrap();
         let mean = lp.iter().sum::<f64>() / lp.len() as f64;
         let exact = -0.5
             * (5.0 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln() + 4.0 * 0.64f64.ln());

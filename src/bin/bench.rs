@@ -106,7 +106,7 @@ fn bench(
     let (cpu_s, wall_s) = (cpu_seconds() - c0, w0.elapsed().as_secs_f64());
     let mut rng = rng_from_seed(child_seed(seed, 99));
     let held_out = target.sample(10_000, &mut rng);
-    let log_p = target.log_prob(&held_out);
+    let log_p = target.log_prob(&held_out)?;
     let log_q = model.log_prob(&held_out)?;
     let (kl_inside, n_outside) = masked_kl(&log_p, &log_q).ok_or_else(|| {
         margflow::Error::numerical(

@@ -97,7 +97,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 
     // Quality against the known marginal, on fresh draws from the truth.
     let truth = target.sample(10_000, &mut rng);
-    let log_p = target.log_prob(&truth);
+    let log_p = target.log_prob(&truth)?;
     let log_q = flow.log_prob(&truth)?;
     let kl = mean(log_p.iter().zip(&log_q).map(|(p, q)| p - q));
     let log_pi = vec![-bounds.log_volume(); log_q.len()];
