@@ -27,7 +27,11 @@ fn chains_keep_their_boundaries_and_thin_by_their_autocorrelation() {
     // statistics, more for the unconstrained τ; Planck 3–7), and thinning by τ/4.
     for (k, t) in c.tau.iter().enumerate() {
         assert!(*t > 1.5 && *t < 60.0, "set {k}: τ = {t}");
-        assert_eq!(c.thin[k], ((t / 4.0).floor() as usize).max(1));
+        assert_eq!(
+            c.thin[k],
+            ((t / 4.0).floor() as usize).max(1),
+            "τ/4, at least 1"
+        );
     }
     assert!(c.bounds.dim() == 6);
     let e = CosmoChains::read(std::path::Path::new("/nonexistent"), 1).unwrap_err();

@@ -16,7 +16,7 @@ use crate::rng::child_seed;
 use crate::samples::{read_chain_full, Chain, WeightedSamples};
 use crate::stats::divergence::std_dev;
 use crate::stats::estimators::fit_named;
-use crate::stats::mcmc::{samples_autocorr_time, ChainStats};
+use crate::stats::mcmc::{samples_autocorr_time, thinning_factor, ChainStats};
 use crate::stats::{combine, cross_fit_chain_stats, SpreadStats};
 use crate::transform::Bounds;
 
@@ -331,9 +331,7 @@ pub fn compute_with_chains(
 /// Applies `--thin` (see [`StatsArgs::thin`]).
 fn thin(samples: WeightedSamples, rule: &str) -> Result<WeightedSamples> {
     let k = match rule {
-        "auto" if samples.chain_ids().is_some() => {
-            ((samples_autocorr_time(&samples) / 4.0).floor() as usize).max(1)
-        }
+        "auto" if samples.chain_ids().is_some() => thinning_factor(samples_autocorr_time(&samples)),
         "auto" => 1,
         other => other
             .parse::<usize>()

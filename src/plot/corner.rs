@@ -4,12 +4,10 @@
 use std::path::Path;
 
 use plotters::prelude::*;
-use rand::Rng;
 
 use super::{draw_failed, histogram::weighted_histogram, Svg};
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
-use crate::rng::rng_from_seed;
 use crate::samples::WeightedSamples;
 
 /// Settings of [`corner_plot`].
@@ -35,24 +33,6 @@ impl Default for CornerOptions {
             panel_px: 220,
         }
     }
-}
-
-/// Rows drawn in proportion to `weights` (with replacement), at most `k`.
-fn resample(weights: &[f64], k: usize, seed: u64) -> Vec<usize> {
-    let total: f64 = weights.iter().sum();
-    let mut cum = Vec::with_capacity(weights.len());
-    let mut s = 0.0;
-    for w in weights {
-        s += w / total;
-        cum.push(s);
-    }
-    let mut rng = rng_from_seed(seed);
-    (0..k.min(weights.len()))
-        .map(|_| {
-            let u: f64 = rng.random();
-            cum.partition_point(|c| *c < u).min(weights.len() - 1)
-        })
-        .collect()
 }
 
 /// Draws a corner plot of `samples` (blue) with `overlay` (red; e.g. draws from a fitted
@@ -114,7 +94,7 @@ pub fn corner_svg(
         }
         ranges.push((lo, hi));
     }
-    let rows = resample(samples.weights(), opts.max_points, opts.seed);
+    let rows = samples.resample_rows(opts.max_points, opts.seed);
     let px = opts.panel_px * d as u32;
     let mut out = String::new();
     {

@@ -493,15 +493,7 @@ impl SyntheticPair {
 
     /// The Mahalanobis distance between A's and B's θ means, `√(δᵀ(Σ_Aθθ + Σ_Bθθ)⁻¹δ)`.
     pub fn tension(&self) -> Result<f64> {
-        let ta = self.a.leading_marginal(N_THETA)?;
-        let tb = self.b.leading_marginal(N_THETA)?;
-        let sum: Vec<f64> = ta
-            .cov()
-            .as_slice()
-            .iter()
-            .zip(tb.cov().as_slice())
-            .map(|(x, y)| x + y)
-            .collect();
+        let (ta, tb, sum) = theta_marginals(&self.a, &self.b)?;
         let inv = inverse_spd(&sum, N_THETA)?;
         let d: Vec<f64> = ta
             .mean()
@@ -515,6 +507,24 @@ impl SyntheticPair {
             .sum::<f64>()
             .sqrt())
     }
+}
+
+/// A's and B's θ marginals and the sum of their covariances `Σ_Aθθ + Σ_Bθθ` (row-major), the
+/// covariance of the difference of their means.
+fn theta_marginals(
+    a: &GaussianProblem,
+    b: &GaussianProblem,
+) -> Result<(Gaussian, Gaussian, Vec<f64>)> {
+    let ta = a.leading_marginal(N_THETA)?;
+    let tb = b.leading_marginal(N_THETA)?;
+    let sum = ta
+        .cov()
+        .as_slice()
+        .iter()
+        .zip(tb.cov().as_slice())
+        .map(|(x, y)| x + y)
+        .collect();
+    Ok((ta, tb, sum))
 }
 
 /// `N(μ_AB, Λ⁻¹)`: A's and B's precisions embedded at `idx_a`, `idx_b` of `n` and summed.
@@ -595,15 +605,7 @@ impl TestProblem for JointProblem {
     }
     fn log_z(&self) -> f64 {
         // c_A c_B N(μ_Aθ; μ_Bθ, Σ_Aθθ + Σ_Bθθ) / V.
-        let ta = self.a.leading_marginal(N_THETA).expect("a valid marginal");
-        let tb = self.b.leading_marginal(N_THETA).expect("a valid marginal");
-        let sum: Vec<f64> = ta
-            .cov()
-            .as_slice()
-            .iter()
-            .zip(tb.cov().as_slice())
-            .map(|(x, y)| x + y)
-            .collect();
+        let (ta, tb, sum) = theta_marginals(&self.a, &self.b).expect("valid marginals");
         let conv = LogPdf::new(tb.mean(), &sum).expect("a sum of covariances is positive definite");
         self.a.log_c() + self.b.log_c() + conv.eval(ta.mean()) - self.bounds.log_volume()
     }

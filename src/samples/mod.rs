@@ -349,6 +349,27 @@ impl WeightedSamples {
         }
     }
 
+    /// Rows drawn in proportion to the weights, with replacement, at most `k` of them (seeded):
+    /// unweighted draws of the distribution the samples represent, for plots.
+    pub fn resample_rows(&self, k: usize, seed: u64) -> Vec<usize> {
+        use rand::Rng;
+        let n = self.weights.len();
+        let total: f64 = self.weights.iter().sum();
+        let mut cum = Vec::with_capacity(n);
+        let mut s = 0.0;
+        for w in &self.weights {
+            s += w / total;
+            cum.push(s);
+        }
+        let mut rng = crate::rng::rng_from_seed(seed);
+        (0..k.min(n))
+            .map(|_| {
+                let u: f64 = rng.random();
+                cum.partition_point(|c| *c < u).min(n - 1)
+            })
+            .collect()
+    }
+
     /// Weighted mean of each parameter.
     pub fn mean(&self) -> Vec<f64> {
         let w = self.normalised_weights();

@@ -35,7 +35,7 @@ use super::divergence::{std_dev, MarginalStats};
 use super::estimators::fit_named;
 use super::evidence::IsEstimate;
 use super::joint::JointPosterior;
-use super::mcmc::{kl_bmd_chains, samples_autocorr_time, ChainStats};
+use super::mcmc::{kl_bmd_chains, samples_autocorr_time, thinning_factor, ChainStats};
 use super::spread::{combine, SpreadStats};
 use crate::density::{Density, Estimator};
 use crate::error::{Error, Result};
@@ -119,7 +119,7 @@ impl CosmoChains {
             files.extend(crate::samples::readers::getdist::chain_files(&r));
             let s = chain.samples.select(&COSMO_PARAMS)?;
             let t = samples_autocorr_time(&s);
-            let k = ((t / 4.0).floor() as usize).max(1) * extra_thin;
+            let k = thinning_factor(t) * extra_thin;
             rows.push(s.len());
             tau.push(t);
             thin.push(k);
@@ -400,28 +400,10 @@ pub fn rebuild_joint(
         std,
         ess: samples.ess(),
         kl_chain_vs_rebuilt: kl,
-        draws: resample(&samples, 5_000, child_seed(seed, 15)),
+        draws: samples
+            .values()
+            .select_rows(&samples.resample_rows(5_000, child_seed(seed, 15))),
     })
-}
-
-/// `n` unweighted draws from weighted samples (multinomial resampling).
-fn resample(s: &WeightedSamples, n: usize, seed: u64) -> Matrix {
-    use rand::Rng;
-    let w = s.normalised_weights();
-    let mut cum = Vec::with_capacity(w.len());
-    let mut acc = 0.0;
-    for x in &w {
-        acc += x;
-        cum.push(acc);
-    }
-    let mut rng = crate::rng::rng_from_seed(seed);
-    let rows: Vec<usize> = (0..n)
-        .map(|_| {
-            let u: f64 = rng.random::<f64>() * acc;
-            cum.partition_point(|c| *c < u).min(w.len() - 1)
-        })
-        .collect();
-    s.values().select_rows(&rows)
 }
 
 /// `log R` combined over estimators and seeds: the mean over every fit, with an error that adds
