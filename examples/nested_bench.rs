@@ -69,7 +69,7 @@ fn coverage(seeds: u64) {
         let (mut lz, mut err, mut calls, mut hits) = (vec![], vec![], vec![], 0);
         let (_, t) = timed(|| {
             for s in 0..seeds {
-                let r = sample(&p, &p.prior(), &cfg(n_live, 1000 + s)).unwrap();
+                let r = sample(&p, &p.prior().unwrap(), &cfg(n_live, 1000 + s)).unwrap();
                 if (r.log_z() - p.log_z()).abs() <= 2.0 * r.log_z_err() {
                     hits += 1;
                 }
@@ -96,7 +96,7 @@ fn efficiency() {
     for d in [2, 5, 10, 20] {
         for n_live in [100, 400] {
             let p = CorrelatedGaussian::standard(d).unwrap();
-            let (r, t) = timed(|| sample(&p, &p.prior(), &cfg(n_live, 7)).unwrap());
+            let (r, t) = timed(|| sample(&p, &p.prior().unwrap(), &cfg(n_live, 7)).unwrap());
             let kl = p.kl().unwrap();
             println!(
                 "| {d} | {n_live} | {kl:.2} | {:.2} ± {:.2} | {} | {:.2} | {t:.2} |",
@@ -126,7 +126,7 @@ fn speedup() {
             .num_threads(t)
             .build()
             .unwrap();
-        let (r, s) = timed(|| pool.install(|| sample(&p, &p.prior(), &c).unwrap()));
+        let (r, s) = timed(|| pool.install(|| sample(&p, &p.prior().unwrap(), &c).unwrap()));
         let same = base
             .as_ref()
             .map(|(_, b)| b.logl() == r.logl())
@@ -171,7 +171,7 @@ fn run_pipeline(
         fit: &F,
         pc: &PipelineConfig,
     ) -> margflow::Result<PipelineRow> {
-        let r = enhanced(p, &p.prior(), &p.bounds(), fit, pc)?;
+        let r = enhanced(p, &p.prior().unwrap(), &p.bounds(), fit, pc)?;
         Ok(PipelineRow {
             low: r.low.calls(),
             high: r.high.calls(),
@@ -294,7 +294,7 @@ fn pipeline(seeds: u64) {
         let est = std::env::var("MF_EST").unwrap_or(est.to_string());
         let (mut ratios, mut hits) = (vec![], 0);
         for s in 0..seeds {
-            let direct = sample(&p, &p.prior(), &cfg(n, 100 + s)).unwrap();
+            let direct = sample(&p, &p.prior().unwrap(), &cfg(n, 100 + s)).unwrap();
             let (r, t) = timed(|| run_pipeline(&est, &p, &pipeline_cfg(s, n_low)));
             let r = match r {
                 Ok(r) => r,
@@ -348,7 +348,7 @@ fn pipeline_coverage(seeds: u64) {
         }
         let n_low = pipeline_cfg(0, n_low).low.get_n_live(); // after MF_NLOW
         let est = std::env::var("MF_EST").unwrap_or(est.to_string());
-        let direct = sample(&p, &p.prior(), &cfg(n, 100)).unwrap().calls() as f64;
+        let direct = sample(&p, &p.prior().unwrap(), &cfg(n, 100)).unwrap().calls() as f64;
         let (mut ratios, mut pulls, mut errs, mut secs) = (vec![], vec![], vec![], 0.0);
         let mut failed = 0;
         for s in 0..seeds {
@@ -385,7 +385,7 @@ fn reweighting() {
     println!("|---|---|---|---|---|---|---|");
     let a = CorrelatedGaussian::standard(5).unwrap();
     let b = CorrelatedGaussian::new(5, 0.08, 0.3, 1.0).unwrap();
-    let (direct, t) = timed(|| sample(&b, &b.prior(), &cfg(500, 11)).unwrap());
+    let (direct, t) = timed(|| sample(&b, &b.prior().unwrap(), &cfg(500, 11)).unwrap());
     println!(
         "| direct nested run of B (n_live 500) | {} | {:.0} | {:.3} ± {:.3} | {:.3} | {:.2} | {t:.2} |",
         direct.calls(),
@@ -395,7 +395,7 @@ fn reweighting() {
         b.log_z(),
         (direct.log_z() - b.log_z()).abs() / direct.log_z_err()
     );
-    let run_a = sample(&a, &a.prior(), &cfg(500, 12)).unwrap();
+    let run_a = sample(&a, &a.prior().unwrap(), &cfg(500, 12)).unwrap();
     for (name, fit) in [("GaussianFit ×1.2", 0), ("MAF (4 MADEs)", 1)] {
         let rc = ReweightConfig {
             target_ess: 5000.0,
@@ -408,7 +408,7 @@ fn reweighting() {
                 reweight(
                     &post,
                     &b,
-                    &a.prior(),
+                    &a.prior().unwrap(),
                     &a.bounds(),
                     &GaussianFit::new(1.2).unwrap(),
                     &rc,
@@ -419,7 +419,7 @@ fn reweighting() {
                     .progress(false)
                     .build()
                     .unwrap();
-                reweight(&post, &b, &a.prior(), &a.bounds(), &maf, &rc)
+                reweight(&post, &b, &a.prior().unwrap(), &a.bounds(), &maf, &rc)
             }
         });
         let r = r.unwrap();
@@ -442,7 +442,7 @@ fn dynesty_side(seeds: u64) {
     println!("|---|---|---|---|---|---|");
     let p = CorrelatedGaussian::standard(10).unwrap();
     for s in 0..seeds {
-        let (r, t) = timed(|| sample(&p, &p.prior(), &cfg(500, 500 + s).n_repeats(50)).unwrap());
+        let (r, t) = timed(|| sample(&p, &p.prior().unwrap(), &cfg(500, 500 + s).n_repeats(50)).unwrap());
         println!(
             "| {s} | {:.3} | {:.3} | {:.2} | {} | {t:.2} |",
             r.log_z(),

@@ -84,6 +84,37 @@ pub enum Error {
     /// An error from candle (tensor shapes, devices).
     #[error("candle: {0}")]
     Candle(#[from] candle_core::Error),
+    /// Samples with positive weight on or outside the bounds they are to be fitted in (for
+    /// example a half-bound `10:` on the wrong side of the data).
+    #[error("bounds exclude samples: {}; widen the bounds to hold every sample (a bound is open: a sample exactly on it counts as outside), leave a side open (`0:`), or drop those samples", outside_list(.0))]
+    OutsideBounds(Vec<OutsideBounds>),
+}
+
+/// One parameter whose samples the bounds exclude (see [`Error::OutsideBounds`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutsideBounds {
+    /// The parameter's name.
+    pub param: String,
+    /// How many samples lie on or outside its limits.
+    pub outside: usize,
+    /// How many samples there are.
+    pub total: usize,
+    /// The limits `(lo, hi)` (`∓∞` for an open side).
+    pub limits: (f64, f64),
+    /// The smallest and largest sample value.
+    pub span: (f64, f64),
+}
+
+fn outside_list(v: &[OutsideBounds]) -> String {
+    v.iter()
+        .map(|o| {
+            format!(
+                "`{}`: {} of {} samples outside ({}, {}), samples span [{}, {}]",
+                o.param, o.outside, o.total, o.limits.0, o.limits.1, o.span.0, o.span.1
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Error {

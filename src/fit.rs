@@ -1,14 +1,16 @@
 //! Fitting: one trait for every estimator's configuration.
 
 use crate::density::Estimator;
-use crate::error::Result;
+use crate::error::{Error, OutsideBounds, Result};
 use crate::samples::WeightedSamples;
 use crate::transform::Bounds;
 
 /// A validated estimator configuration that can be fitted to weighted samples.
 ///
-/// `bounds = None` uses [`Bounds::from_samples`]; pass the true prior box when the estimate is
-/// to be compared with a prior. Every random choice derives from `seed`.
+/// `bounds` gives each parameter's limits (a side may be open, see [`Bounds`]); `None` leaves
+/// every parameter unbounded. Pass the true prior limits when the estimate is to be compared
+/// with a prior: on a finite interval the estimator is fitted in Gaussianised coordinates, in
+/// which a standard normal is the uniform prior. Every random choice derives from `seed`.
 pub trait Fit: Send + Sync {
     /// The fitted estimator.
     type Model: Estimator;
@@ -22,14 +24,14 @@ pub trait Fit: Send + Sync {
 }
 
 /// Resolves the bounds for a fit: the given ones (checked against the samples' dimension and
-/// the samples checked to lie inside), or the default from the samples.
+/// the samples checked to lie inside), or none ([`Bounds::unbounded`]).
 pub fn resolve_bounds(samples: &WeightedSamples, bounds: Option<&Bounds>) -> Result<Bounds> {
     samples.check_fit_ready()?;
     match bounds {
-        None => Bounds::from_samples(samples),
+        None => Bounds::unbounded(samples.dim()),
         Some(b) => {
             if b.dim() != samples.dim() {
-                return Err(crate::Error::dims("bounds", samples.dim(), b.dim()));
+                return Err(Error::dims("bounds", samples.dim(), b.dim()));
             }
             // Count, per parameter, the weighted samples on or outside the open box, so that the
             // error names every parameter at fault, how many samples, and their range.
@@ -48,29 +50,18 @@ pub fn resolve_bounds(samples: &WeightedSamples, bounds: Option<&Bounds>) -> Res
                     range[j] = (range[j].0.min(*x), range[j].1.max(*x));
                 }
             }
-            let bad: Vec<String> = (0..d)
+            let bad: Vec<OutsideBounds> = (0..d)
                 .filter(|&j| outside[j] > 0)
-                .map(|j| {
-                    format!(
-                        "`{}`: {} of {} samples outside ({}, {}), samples span [{}, {}]",
-                        samples.names()[j],
-                        outside[j],
-                        samples.len(),
-                        b.lo()[j],
-                        b.hi()[j],
-                        range[j].0,
-                        range[j].1
-                    )
+                .map(|j| OutsideBounds {
+                    param: samples.names()[j].clone(),
+                    outside: outside[j],
+                    total: samples.len(),
+                    limits: (b.lo()[j], b.hi()[j]),
+                    span: range[j],
                 })
                 .collect();
             if !bad.is_empty() {
-                return Err(crate::Error::invalid(
-                    "bounds",
-                    format!(
-                        "{}; widen the bounds to hold every sample (a bound is open: a sample exactly on it counts as outside) or drop those samples",
-                        bad.join("; ")
-                    ),
-                ));
+                return Err(Error::OutsideBounds(bad));
             }
             Ok(b.clone())
         }

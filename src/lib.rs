@@ -32,7 +32,7 @@ pub mod transform;
 
 pub use cluster::{ClusterConfig, ForCluster, Piecewise, PiecewiseConfig};
 pub use density::{log_like, Density, Estimator, Sample, UniformBox, UnitCube};
-pub use error::{Error, Result};
+pub use error::{Error, OutsideBounds, Result};
 pub use fit::Fit;
 pub use flow::{Maf, MafConfig, MafNet};
 pub use kde::{Bandwidth, Kde, KdeConfig};
@@ -40,7 +40,7 @@ pub use matrix::Matrix;
 pub use persist::Persist;
 pub use rng::{rng_from_seed, MfRng};
 pub use samples::{read_chain, read_csv, write_csv, WeightedSamples};
-pub use transform::{Bounds, Gaussianiser, LatentDensity, Transformed};
+pub use transform::{Bounds, Gaussianiser, LatentDensity, Side, Transformed};
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[doc = include_str!("../README.md")]

@@ -17,8 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The on-disk format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The on-disk format version this build writes. Version 2 added open bounds (`null` limits)
+/// with the location and scale of open coordinates; version-1 files (finite boxes) still load.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version this build reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const META_FILE: &str = "model.yaml";
 const WEIGHTS_FILE: &str = "weights.safetensors";
 
@@ -168,10 +171,10 @@ fn read_yaml<T: DeserializeOwned>(dir: &Path) -> Result<T> {
 }
 
 fn check_version(dir: &Path, v: u32) -> Result<()> {
-    if v != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&v) {
         return Err(Error::model(
             dir,
-            format!("format version {v}, but this margflow reads version {FORMAT_VERSION}; re-save the model with a matching margflow"),
+            format!("format version {v}, but this margflow reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}; load it with the margflow that wrote it (see `margflow_version` in model.yaml), or upgrade margflow"),
         ));
     }
     Ok(())

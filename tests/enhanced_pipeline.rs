@@ -20,11 +20,11 @@ fn run<F: Fit>(name: &str, fit: &F, n_low: usize) -> serde_json::Value {
         high: def.high.clone().progress(false).seed(12),
         ..def
     };
-    let r = enhanced(&p, &p.prior(), &p.bounds(), fit, &cfg).unwrap();
+    let r = enhanced(&p, &p.prior().unwrap(), &p.bounds(), fit, &cfg).unwrap();
     let n_live = cfg.high.get_n_live();
     let direct = sample(
         &p,
-        &p.prior(),
+        &p.prior().unwrap(),
         &NestedConfig::new().n_live(n_live).progress(false).seed(13),
     )
     .unwrap();

@@ -121,7 +121,7 @@ fn loading_a_bad_model_gives_a_model_error() {
     };
     expect(variant("kind", "kind: maf", "kind: kde"), "expected `maf`");
     expect(
-        variant("version", "format_version: 1", "format_version: 99"),
+        variant("version", "format_version: 2", "format_version: 99"),
         "version 99",
     );
     // A wider first hidden layer than the stored weights.
@@ -196,7 +196,7 @@ fn bad_input_gives_typed_errors() {
     ));
     let tight = Bounds::cube(2, -0.1, 0.1).unwrap();
     assert!(
-        matches!(cfg.fit(&s, Some(&tight), 0), Err(Error::InvalidArgument { arg, .. }) if arg == "bounds")
+        matches!(cfg.fit(&s, Some(&tight), 0), Err(Error::OutsideBounds(v)) if v.len() == 2)
     );
     // Mismatched dimensions and NaN at log_prob; points outside the box give −∞.
     let maf = cfg.fit(&s, None, 0).unwrap();
@@ -208,8 +208,12 @@ fn bad_input_gives_typed_errors() {
         maf.log_prob(&m(vec![f64::NAN, 0.0])),
         Err(Error::NonFinite { .. })
     ));
+    // With no bounds a far point has a tiny but finite density; in a box it is −∞.
+    let far = maf.log_prob(&m(vec![1e6, 0.0])).unwrap()[0];
+    assert!(far.is_finite() && far < -1e6, "{far}");
+    let boxed = cfg.fit(&s, Some(&Bounds::from_samples(&s).unwrap()), 0).unwrap();
     assert_eq!(
-        maf.log_prob(&m(vec![1e6, 0.0])).unwrap()[0],
+        boxed.log_prob(&m(vec![1e6, 0.0])).unwrap()[0],
         f64::NEG_INFINITY
     );
     // Unit-cube points outside [0, 1] or of the wrong length.
@@ -268,9 +272,9 @@ fn weighted_and_resampled_sets_give_the_same_fit() {
     assert!((kw - kr).abs() < 0.005, "KL weighted {kw}, resampled {kr}");
 }
 
-/// Midpoint quadrature of `exp(log_prob)` over the box of a trained flow: (mass, entropy).
-fn quadrature(maf: &Maf, n: usize) -> (f64, f64) {
-    let b = maf.bounds();
+/// Midpoint quadrature of `exp(log_prob)` over the box `b` (the flow's own, or a box holding
+/// all its mass): (mass, entropy).
+fn quadrature(maf: &Maf, b: &Bounds, n: usize) -> (f64, f64) {
     let d = b.dim();
     let h: Vec<f64> = (0..d).map(|j| (b.hi()[j] - b.lo()[j]) / n as f64).collect();
     let total = n.pow(d as u32);
@@ -305,10 +309,19 @@ fn trained_flows_are_normalised_and_their_samples_match_log_prob() {
     let s1 =
         WeightedSamples::unweighted(Matrix::new(1500, 1, x1).unwrap(), vec!["x".into()]).unwrap();
     let s2 = moons(1500, 4);
-    for (s, grid) in [(s1, 20_000usize), (s2, 400)] {
-        let maf = small_cfg(15).fit(&s, None, 7).unwrap();
-        let (mass, entropy) = quadrature(&maf, grid);
-        assert!((mass - 1.0).abs() < 2e-3, "d = {}: mass {mass}", s.dim());
+    // In the Kish box of the samples (the flow's support), and with no bounds (integrated over
+    // that box widened by twice its width on each side, beyond which no mass is left).
+    for ((s, grid), open) in [(s1, 20_000usize), (s2, 400)]
+        .into_iter()
+        .flat_map(|c| [(c.clone(), false), (c, true)])
+    {
+        let kish = Bounds::from_samples(&s).unwrap();
+        let maf = small_cfg(15)
+            .fit(&s, (!open).then_some(&kish), 7)
+            .unwrap();
+        let b = if open { kish.widened(2.0).unwrap() } else { kish };
+        let (mass, entropy) = quadrature(&maf, &b, grid);
+        assert!((mass - 1.0).abs() < 2e-3, "d = {} (open {open}): mass {mass}", s.dim());
         let check = |x: Matrix, how: &str| {
             let lp = maf.log_prob(&x).unwrap();
             let n = lp.len() as f64;

@@ -90,16 +90,38 @@ fn cell_of(x: &[f64], lo: &[f64], hi: &[f64], c: usize) -> usize {
     cidx
 }
 
-/// Every check, for one estimator configuration.
+/// Every check, for one estimator configuration: fitted in the samples' Kish box (a density that
+/// is −∞ outside it) and with no bounds (the default: finite everywhere).
 fn conformance<C: Fit>(name: &str, config: &C)
 where
     C::Model: Persist,
 {
     for d in [1, 2] {
+        for open in [false, true] {
+            conformance_one(name, config, d, open);
+        }
+    }
+}
+
+fn conformance_one<C: Fit>(name: &str, config: &C, d: usize, open: bool)
+where
+    C::Model: Persist,
+{
+    {
         let s = blobs(600, d, 10 + d as u64);
-        let model = config.fit(&s, None, 42).unwrap();
-        let lo = margflow::Bounds::from_samples(&s).unwrap();
-        let (lo, hi) = (lo.lo().to_vec(), lo.hi().to_vec());
+        let kish = margflow::Bounds::from_samples(&s).unwrap();
+        let bounds = (!open).then_some(&kish);
+        let model = config.fit(&s, bounds, 42).unwrap();
+        let name = &format!("{name} ({})", if open { "no bounds" } else { "Kish box" });
+        // The quadrature box: the Kish box, or with no bounds three times its width further on
+        // each side, beyond which these blobs (σ = 0.4) leave no mass in double precision.
+        let grow = if open { 3.0 } else { 0.0 };
+        let lo: Vec<f64> = (0..d)
+            .map(|j| kish.lo()[j] - grow * (kish.hi()[j] - kish.lo()[j]))
+            .collect();
+        let hi: Vec<f64> = (0..d)
+            .map(|j| kish.hi()[j] + grow * (kish.hi()[j] - kish.lo()[j]))
+            .collect();
         // Normalisation: the density integrates to 1 over its box.
         let m = if d == 1 { 20_000 } else { 800 };
         let c = 4;
@@ -134,7 +156,7 @@ where
             );
         }
         // Determinism: same seed, same model.
-        let again = config.fit(&s, None, 42).unwrap();
+        let again = config.fit(&s, bounds, 42).unwrap();
         let probe = model.sample_seeded(50, 3).unwrap();
         assert_eq!(
             model.log_prob(&probe).unwrap(),
@@ -157,9 +179,14 @@ where
             model.sample_seeded(20, 4).unwrap()
         );
         assert_eq!(loaded.from_unit_cube_batch(&u).unwrap(), a);
-        // Outside the box: −∞; NaN: an error.
-        let out = Matrix::new(1, d, hi.iter().map(|h| h + 1.0).collect()).unwrap();
-        assert_eq!(model.log_prob(&out).unwrap(), vec![f64::NEG_INFINITY]);
+        // Beyond the Kish box: −∞ when fitted in it, finite with no bounds; NaN: an error.
+        let out = Matrix::new(1, d, kish.hi().iter().map(|h| h + 1.0).collect()).unwrap();
+        let l = model.log_prob(&out).unwrap()[0];
+        if open {
+            assert!(l.is_finite(), "{name} {d}-D: log p beyond the samples = {l}");
+        } else {
+            assert_eq!(l, f64::NEG_INFINITY);
+        }
         assert!(model
             .log_prob(&Matrix::new(1, d, vec![f64::NAN; d]).unwrap())
             .is_err());
@@ -207,12 +234,14 @@ fn piecewise_maf_conformance() {
         .component_bounds(margflow::cluster::ComponentBounds::Global)
         .unwrap();
     conformance("piecewise-maf", &pw);
-    // Default boxes: each component integrates to 1 over its own box, and the shares sum to 1,
-    // so the mixture is normalised.
+    // Per-cluster boxes (the default within finite global limits, here the Kish box): each
+    // component integrates to 1 over its own box, and the shares sum to 1, so the mixture is
+    // normalised.
     let s = blobs(600, 2, 12);
+    let kish = margflow::Bounds::from_samples(&s).unwrap();
     let model = PiecewiseConfig::new(maf)
         .clusters(clusters)
-        .fit(&s, None, 42)
+        .fit(&s, Some(&kish), 42)
         .unwrap();
     assert!((model.shares().iter().sum::<f64>() - 1.0).abs() < 1e-12);
     for (k, comp) in model.components().iter().enumerate() {

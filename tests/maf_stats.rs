@@ -18,7 +18,7 @@ fn ar1_gaussian_in_box_with_maf() {
     )
     .unwrap();
     let cfg = MafConfig::builder().progress(false).build().unwrap();
-    let prior = UniformBox::new(b.clone());
+    let prior = UniformBox::new(b.clone()).unwrap();
     let r = spread_over_seeds(
         &cfg,
         &s,

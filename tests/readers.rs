@@ -55,7 +55,10 @@ fn getdist_root_reads_all_chains_with_fortran_numbers_and_ranges() {
     let r = chain.ranges.as_ref().unwrap();
     assert_eq!(r.get("b"), Some((None, Some(5.0))));
     assert_eq!(chain.bounds(&["a"]).unwrap().hi(), [1.0]);
-    assert!(chain.bounds(&["a", "b"]).is_none(), "b is unbounded below");
+    let ab = chain.bounds(&["a", "b"]).unwrap();
+    assert_eq!(ab.lo()[1], f64::NEG_INFINITY, "b is unbounded below");
+    assert_eq!(ab.hi()[1], 5.0);
+    assert!(chain.bounds(&["not_listed"]).is_none());
     // A single chain file `root_N.txt` reads every chain of its root.
     let one = read_chain(t.path().join("c_2.txt")).unwrap();
     assert_eq!(one.len(), 3);

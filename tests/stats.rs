@@ -16,7 +16,7 @@ fn ar1_target() -> (Gaussian, UniformBox, Bounds, f64) {
     let g = Gaussian::ar1(5, 0.6, 1.0).unwrap();
     let b = Bounds::cube(5, -10.0, 10.0).unwrap();
     let d = g.kl_from_box(&b).unwrap();
-    (g, UniformBox::new(b.clone()), b, d)
+    (g, UniformBox::new(b.clone()).unwrap(), b, d)
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn moment_matched_estimator_hits_the_issue_target() {
 
 #[test]
 fn triangular_density_matches_closed_form_on_samples_and_draws() {
-    let prior = UniformBox::new(Bounds::new(vec![-1.0, 0.0], vec![1.0, 1.0]).unwrap());
+    let prior = UniformBox::new(Bounds::new(vec![-1.0, 0.0], vec![1.0, 1.0]).unwrap()).unwrap();
     let want_d = 2f64.ln() - 0.5;
     let st = marginal_stats_sampled(&Triangular, &prior, 10_000, 300, 3).unwrap();
     assert!((st.kl - want_d).abs() < 2.0 * st.kl_err, "{st:?}");
@@ -122,7 +122,7 @@ fn masking_and_errors() {
     // No finite values: an error.
     assert!(kl_bmd(&[f64::NAN; 3], &[0.0; 3], &[1.0; 3], 10, 0).is_err());
     // Samples outside the prior box.
-    let prior = UniformBox::new(Bounds::cube(1, 0.0, 1.0).unwrap());
+    let prior = UniformBox::new(Bounds::cube(1, 0.0, 1.0).unwrap()).unwrap();
     let g = Gaussian::standard(1).unwrap();
     let s =
         WeightedSamples::unweighted(Matrix::new(2, 1, vec![0.5, 2.0]).unwrap(), vec!["a".into()])
@@ -145,7 +145,7 @@ fn importance_sampled_evidence_of_a_gaussian_likelihood() {
     .unwrap();
     let log_c = -3.0;
     let b = Bounds::cube(2, -20.0, 20.0).unwrap();
-    let prior = UniformBox::new(b.clone());
+    let prior = UniformBox::new(b.clone()).unwrap();
     let log_l = |x: &Matrix| -> Result<Vec<f64>> {
         Ok(like.log_prob(x)?.into_iter().map(|l| l + log_c).collect())
     };
@@ -183,7 +183,7 @@ fn evidence_ratio_and_joint_posterior_of_two_gaussians() {
     let a = Gaussian::standard(1).unwrap();
     let b = Gaussian::new(vec![1.0], Matrix::new(1, 1, vec![2.0]).unwrap()).unwrap();
     let bx = Bounds::cube(1, -30.0, 30.0).unwrap();
-    let prior = UniformBox::new(bx.clone());
+    let prior = UniformBox::new(bx.clone()).unwrap();
     let want = bx.log_volume() - 0.5 * (2.0 * std::f64::consts::PI * 3.0).ln() - 0.5 / 3.0;
     let r = log_evidence_ratio(&a, &b, &prior, &a, 50_000, 3).unwrap();
     assert!(
@@ -234,7 +234,7 @@ fn evidence_ratio_and_joint_posterior_of_two_gaussians() {
 fn gaussian_fit_on_weighted_samples_recovers_moments() {
     // Importance-weighted uniform draws of a Gaussian: the moment fit recovers it.
     let g = Gaussian::new(vec![0.3], Matrix::new(1, 1, vec![0.04]).unwrap()).unwrap();
-    let u = UniformBox::new(Bounds::cube(1, -1.0, 2.0).unwrap())
+    let u = UniformBox::new(Bounds::cube(1, -1.0, 2.0).unwrap()).unwrap()
         .sample_seeded(50_000, 5)
         .unwrap();
     let w: Vec<f64> = g.log_prob(&u).unwrap().iter().map(|l| l.exp()).collect();

@@ -79,7 +79,7 @@ pub fn run(args: &NestArgs) -> crate::Result<()> {
     let (run, low_calls) = match args.pipeline {
         None => {
             let cfg = cfg.precision(args.precision.unwrap_or(1e-3));
-            (sample(&problem, &problem.prior(), &cfg)?, None)
+            (sample(&problem, &problem.prior()?, &cfg)?, None)
         }
         Some(proposal) => {
             let def = PipelineConfig::default();
@@ -125,7 +125,7 @@ fn pipeline<F: Fit>(
     fit: &F,
     pc: &PipelineConfig,
 ) -> crate::Result<(u64, NestedRun)> {
-    let r = enhanced(problem, &problem.prior(), &problem.bounds(), fit, pc)?;
+    let r = enhanced(problem, &problem.prior()?, &problem.bounds(), fit, pc)?;
     Ok((r.low.calls(), r.high))
 }
 

@@ -31,8 +31,14 @@ pub struct StatsArgs {
     #[arg(long, conflicts_with = "prior_box")]
     pub prior: Option<PathBuf>,
     /// A uniform prior box `lo:hi,lo:hi,…`, one entry per parameter (may start with `-`).
+    /// The posterior estimators are then fitted in this box.
     #[arg(long, allow_hyphen_values = true)]
     pub prior_box: Option<String>,
+    /// Limits to fit the estimators in, with `--prior`: `lo:hi,…` with an empty side for no
+    /// limit (`0:,:,-1:1`), or `kish` for the Kish-widened range of the samples. Default: the
+    /// chains' `.ranges` (or Cobaya priors) where they list the parameters, else no limits.
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "prior_box")]
+    pub bounds: Option<String>,
     /// Parameters to analyse, comma separated (default: every non-derived parameter).
     #[arg(long, value_delimiter = ',')]
     pub params: Option<Vec<String>>,
@@ -272,22 +278,19 @@ pub fn compute_with_chains(
         }
         None => None,
     };
-    let (bounds, prior_samples) = match (&prior_box, &prior_chain) {
-        (Some(b), _) => (b.clone(), None),
+    // The prior: a uniform box (the posterior estimators are fitted in it), or samples fitted
+    // with the same estimator as the posterior, in the limits `fit_bounds` resolves.
+    let (bounds, prior) = match (prior_box, &prior_chain) {
+        (Some(b), _) => (Some(b.clone()), Prior::Box(UniformBox::new(b)?)),
         (None, Some(pc)) => {
             let ps = thin(pick(pc, &params)?, &args.thin)?;
-            // Hard prior limits from a `.ranges` file, opened by a hair: samplers write points
-            // exactly on a limit, and the Gaussianising map needs them strictly inside.
-            let b = pc
-                .bounds(&params)
-                .or_else(|| post_chain.bounds(&params))
-                .map(|b| b.widened(1e-9))
-                .transpose()?;
-            let b = match b {
-                Some(b) => b,
-                None => union(&[&Bounds::from_samples(&ps)?, &Bounds::from_samples(&post)?])?,
-            };
-            (b, Some(ps))
+            let b = super::fit_bounds(
+                args.bounds.as_deref(),
+                &[pc, &post_chain],
+                &[&ps, &post],
+                &params,
+            )?;
+            (b, Prior::Samples(ps))
         }
         (None, None) => {
             return Err(Error::invalid(
@@ -303,12 +306,14 @@ pub fn compute_with_chains(
         .into_par_iter()
         .map(|k| {
             let seed = child_seed(args.seed, k);
-            let prior: Box<dyn Density> = match &prior_samples {
-                Some(ps) => fit_named(&args.estimator, ps, Some(&bounds), child_seed(seed, 3))?,
-                None => Box::new(UniformBox::new(bounds.clone())),
+            let prior: Box<dyn Density> = match &prior {
+                Prior::Samples(ps) => {
+                    fit_named(&args.estimator, ps, bounds.as_ref(), child_seed(seed, 3))?
+                }
+                Prior::Box(u) => Box::new(u.clone()),
             };
             let fit = |s: &WeightedSamples, sd: u64| -> Result<Box<dyn Density>> {
-                Ok(fit_named(&args.estimator, s, Some(&bounds), sd)?)
+                Ok(fit_named(&args.estimator, s, bounds.as_ref(), sd)?)
             };
             cross_fit_chain_stats(
                 &fit,
@@ -326,6 +331,14 @@ pub fn compute_with_chains(
         params,
         chains,
     ))
+}
+
+/// The prior of `margflow stats`.
+enum Prior {
+    /// A uniform box (`--prior-box`).
+    Box(UniformBox),
+    /// Prior samples (`--prior`), fitted with the posterior's estimator.
+    Samples(WeightedSamples),
 }
 
 /// Applies `--thin` (see [`StatsArgs::thin`]).
@@ -349,17 +362,4 @@ fn thin(samples: WeightedSamples, rule: &str) -> Result<WeightedSamples> {
     } else {
         samples.thin(k)
     }
-}
-
-/// The smallest box holding all the given boxes.
-fn union(boxes: &[&Bounds]) -> Result<Bounds> {
-    let mut lo = boxes[0].lo().to_vec();
-    let mut hi = boxes[0].hi().to_vec();
-    for b in &boxes[1..] {
-        for j in 0..lo.len() {
-            lo[j] = lo[j].min(b.lo()[j]);
-            hi[j] = hi[j].max(b.hi()[j]);
-        }
-    }
-    Bounds::new(lo, hi)
 }

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::flow::MafConfig;
 use crate::kde::{Bandwidth, KdeConfig};
 use crate::model::{fit_any, EstimatorKind, FitOptions};
-use crate::transform::Bounds;
+use crate::samples::read_chain_full;
 
 /// Fit a density estimator to the parameters of a samples file and save the model directory.
 #[derive(Debug, Args)]
@@ -28,8 +28,11 @@ pub struct TrainArgs {
     /// Column holding the weights (default: `weight` or `weights` if present, else all 1).
     #[arg(long)]
     pub weights_column: Option<String>,
-    /// The box to Gaussianise in, `lo:hi,lo:hi,...` (default: the Kish-widened sample range).
-    /// Pass the true prior box when the model will be compared with the prior.
+    /// Each parameter's limits, `lo:hi,lo:hi,...`, with an empty side for no limit
+    /// (`0:,:,-1:1`: positive, unbounded, in (−1, 1)); or `kish` for the Kish-widened sample
+    /// range (margarine's default: the density is zero beyond it). Default: the chain's
+    /// `.ranges` (or Cobaya priors) where they list the parameters, else no limits. Pass the
+    /// true prior limits when the model will be compared with the prior.
     #[arg(long, allow_hyphen_values = true)]
     pub bounds: Option<String>,
     /// Which estimator to fit.
@@ -81,12 +84,17 @@ fn cluster_config(args: &TrainArgs) -> Result<ClusterConfig> {
 
 /// Runs `margflow train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let samples = super::read_samples(
-        &args.input,
-        args.weights_column.as_deref(),
-        args.params.as_deref(),
+    let chain = read_chain_full(&args.input, args.weights_column.as_deref())?;
+    let samples = match &args.params {
+        Some(p) => chain.samples.select(p)?,
+        None => chain.samples.clone(),
+    };
+    let bounds = super::fit_bounds(
+        args.bounds.as_deref(),
+        &[&chain],
+        &[&samples],
+        samples.names(),
     )?;
-    let bounds = args.bounds.as_deref().map(Bounds::parse).transpose()?;
     let mut b = MafConfig::builder()
         .n_mades(args.n_mades)
         .hidden(args.hidden.clone())
@@ -115,13 +123,33 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     model.save(&args.output)?;
     if !args.quiet {
         eprintln!(
-            "trained {:?} on {} samples (Kish n_eff {:.0}) of [{}]; saved to {}",
+            "trained {:?} on {} samples (Kish n_eff {:.0}) of [{}] in {}; saved to {}",
             args.estimator,
             samples.len(),
             samples.ess(),
             samples.names().join(", "),
+            describe_bounds(bounds.as_ref(), samples.names()),
             args.output.display()
         );
     }
     Ok(())
+}
+
+/// The limits as the user would write them, `name ∈ (lo, hi)`, or `no limits`.
+fn describe_bounds(bounds: Option<&crate::Bounds>, names: &[String]) -> String {
+    let Some(b) = bounds else {
+        return "no limits".into();
+    };
+    let side = |v: f64| if v.is_finite() { format!("{v}") } else { String::new() };
+    let parts: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| b.side(j) != crate::Side::Neither)
+        .map(|(j, n)| format!("{n} ∈ ({}:{})", side(b.lo()[j]), side(b.hi()[j])))
+        .collect();
+    if parts.is_empty() {
+        "no limits".into()
+    } else {
+        format!("limits {}", parts.join(", "))
+    }
 }

@@ -46,7 +46,10 @@
 //! Kish-widened range of the samples it is fitted to ([`Bounds::from_samples`], with the
 //! weights `w_i r_k(x_i)`, so that the box covers every sample with a share in it), widened
 //! further by a fraction `widen = 0.25` of its width on each side and clipped to the global
-//! bounds (the given ones, or those of all the samples). In its own box a cluster fills the
+//! bounds. A side the global bounds leave open (the default: no bounds) stays open for every
+//! component, which then standardises that coordinate with its own samples' location and scale
+//! (see [`crate::Gaussianiser`]), so that no held-out point falls outside every component on
+//! such a side. In its own box a cluster fills the
 //! Gaussianised space, which a flow learns easily; in the global box a small, off-centre cluster
 //! is a narrow blob far from the origin that a flow's training barely reaches (measured on the
 //! circle of eight Gaussians: KL 1.4 with global boxes). The extra widening keeps held-out points
@@ -228,8 +231,19 @@ impl ComponentBounds {
             ComponentBounds::Cluster { widen } => {
                 let own = Bounds::from_samples(cluster)?;
                 let pad = |j: usize| widen * (own.hi()[j] - own.lo()[j]);
-                let lo = (0..own.dim()).map(|j| own.lo()[j] - pad(j)).collect();
-                let hi = (0..own.dim()).map(|j| own.hi()[j] + pad(j)).collect();
+                // An open global side stays open: `max(x, −∞)` would close it.
+                let lo = (0..own.dim())
+                    .map(|j| match global.lo()[j].is_finite() {
+                        true => own.lo()[j] - pad(j),
+                        false => f64::NEG_INFINITY,
+                    })
+                    .collect();
+                let hi = (0..own.dim())
+                    .map(|j| match global.hi()[j].is_finite() {
+                        true => own.hi()[j] + pad(j),
+                        false => f64::INFINITY,
+                    })
+                    .collect();
                 Bounds::new(lo, hi)?.intersect(global)
             }
         }

@@ -14,9 +14,11 @@ pub struct UniformBox {
 }
 
 impl UniformBox {
-    /// The uniform density on `bounds`.
-    pub fn new(bounds: Bounds) -> Self {
-        Self { bounds }
+    /// The uniform density on `bounds`. Errors when a limit is open: a uniform density needs
+    /// a finite volume.
+    pub fn new(bounds: Bounds) -> Result<Self> {
+        bounds.require_finite("prior box")?;
+        Ok(Self { bounds })
     }
 
     /// The box.

@@ -14,14 +14,13 @@ use crate::transform::{Bounds, Gaussianiser, Transformed};
 impl Fit for MafConfig {
     type Model = Maf;
 
-    /// Gaussianises the samples with the bounds (`None`: from the samples), sets the fixed
+    /// Maps the samples to the latent space through the bounds (`None`: unbounded), sets the fixed
     /// standardisation layer from the weighted mean and sd of the Gaussianised samples,
     /// initialises the flow and trains it, all from `rng_from_seed(seed)`.
     fn fit(&self, samples: &WeightedSamples, bounds: Option<&Bounds>, seed: u64) -> Result<Maf> {
         self.validate()?;
-        let bounds = resolve_bounds(samples, bounds)?;
+        let g = Gaussianiser::fit(resolve_bounds(samples, bounds)?, samples)?;
         let d = samples.dim();
-        let g = Gaussianiser::new(bounds.clone());
         let mut y = Matrix::zeros(samples.len(), d);
         let mut w = samples.weights().to_vec();
         for (i, r) in samples.values().rows().enumerate() {
@@ -49,6 +48,6 @@ impl Fit for MafConfig {
         }
         net.set_standardisation(shift, scale);
         net.set_params(params, history);
-        Transformed::new(net, bounds)?.with_names(samples.names().to_vec())
+        Transformed::new(net, g)?.with_names(samples.names().to_vec())
     }
 }

@@ -1,5 +1,6 @@
 //! Saving and loading a [`Maf`] (kind `maf`): `model.yaml` holds the architecture, variable
-//! orders, bounds, parameter names, configuration and training history; `weights.safetensors`
+//! orders, bounds (`null` for an open side) with the location and scale of open coordinates,
+//! parameter names, configuration and training history; `weights.safetensors`
 //! holds the standardisation layer `standardise.shift` and `standardise.scale` (`d`),
 //! `made{k}.layer{l}.weight` (`n_out × n_in`) and `made{k}.layer{l}.bias` as `f64`, so the
 //! round trip is exact.
@@ -15,15 +16,26 @@ use super::train::TrainingHistory;
 use super::Maf;
 use crate::error::{Error, Result};
 use crate::persist::{read_model, write_model, Arrays, Persist};
-use crate::transform::{Bounds, Transformed};
+use crate::transform::{open_sides, Bounds, Gaussianiser, Transformed};
+
+/// Limits with `None` for an open side, as written in `model.yaml`.
+fn open_side(v: &[f64]) -> Vec<Option<f64>> {
+    v.iter().map(|x| x.is_finite().then_some(*x)).collect()
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct MafMeta {
     architecture: Architecture,
     orders: Vec<Vec<usize>>,
     names: Vec<String>,
-    lo: Vec<f64>,
-    hi: Vec<f64>,
+    /// Limits, `null` for an open side (format version 1: finite numbers only).
+    lo: Vec<Option<f64>>,
+    hi: Vec<Option<f64>>,
+    /// Location and scale of the open coordinates (absent in format version 1).
+    #[serde(default)]
+    shift: Vec<f64>,
+    #[serde(default)]
+    scale: Vec<f64>,
     config: MafConfig,
     history: TrainingHistory,
 }
@@ -48,8 +60,10 @@ impl Persist for Maf {
             architecture: lay.arch.clone(),
             orders: lay.orders.clone(),
             names: self.names().to_vec(),
-            lo: self.bounds().lo().to_vec(),
-            hi: self.bounds().hi().to_vec(),
+            lo: open_side(self.bounds().lo()),
+            hi: open_side(self.bounds().hi()),
+            shift: self.bijector().affine().0.to_vec(),
+            scale: self.bijector().affine().1.to_vec(),
             config: net.config().clone(),
             history: net.history().clone(),
         };
@@ -104,7 +118,9 @@ impl Persist for Maf {
         if meta.names.len() != a.dim || meta.lo.len() != a.dim || meta.hi.len() != a.dim {
             return Err(bad(format!("names / bounds do not have {} entries", a.dim)));
         }
-        let bounds = Bounds::new(meta.lo.clone(), meta.hi.clone())
+        let (lo, hi) = open_sides(meta.lo.clone(), meta.hi.clone());
+        let bijector = Bounds::new(lo, hi)
+            .and_then(|b| Gaussianiser::from_parts(b, meta.shift.clone(), meta.scale.clone()))
             .map_err(|e| bad(format!("invalid bounds: {e}")))?;
         let lay = Layout::new(a.clone(), meta.orders.clone());
         let shift = arrays.take(dir, SHIFT, &[a.dim])?;
@@ -141,6 +157,6 @@ impl Persist for Maf {
             ));
         }
         let net = MafNet::from_parts(lay, p, (shift, scale), meta.history, meta.config);
-        Transformed::new(net, bounds)?.with_names(meta.names)
+        Transformed::new(net, bijector)?.with_names(meta.names)
     }
 }

@@ -137,9 +137,8 @@ impl Fit for KdeConfig {
 
     /// Fits the KDE (deterministic: `seed` is unused, there is nothing random in a KDE fit).
     fn fit(&self, samples: &WeightedSamples, bounds: Option<&Bounds>, _seed: u64) -> Result<Kde> {
-        let bounds = resolve_bounds(samples, bounds)?;
+        let g = Gaussianiser::fit(resolve_bounds(samples, bounds)?, samples)?;
         let d = samples.dim();
-        let g = Gaussianiser::new(bounds.clone());
         let mut ys = Vec::with_capacity(samples.len() * d);
         let mut ws = Vec::with_capacity(samples.len());
         let mut buf = vec![0.0; d];
@@ -173,7 +172,7 @@ impl Fit for KdeConfig {
             Some(h) => KdeLatent::new(y, &ws, kernel_chol(&cov, h)?)?,
             None => cross_validate(y, &ws, &cov, n_eff)?,
         };
-        Transformed::new(latent, bounds)?.with_names(samples.names().to_vec())
+        Transformed::new(latent, g)?.with_names(samples.names().to_vec())
     }
 }
 

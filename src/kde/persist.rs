@@ -1,4 +1,5 @@
-//! Saving and loading a [`Kde`]: `model.yaml` holds the bounds, names and bandwidth rule;
+//! Saving and loading a [`Kde`]: `model.yaml` holds the bounds (with the location and scale of
+//! open sides, see [`crate::Gaussianiser`]), names and bandwidth rule;
 //! `weights.safetensors` holds `centres` (`n × d`, Gaussianised space), `log_weights` (`n`,
 //! normalised) and `chol` (`d × d`, lower Cholesky factor of the kernel covariance).
 
@@ -10,12 +11,17 @@ use super::{Bandwidth, Kde, KdeLatent};
 use crate::error::{Error, Result};
 use crate::matrix::Matrix;
 use crate::persist::{read_model, write_model, Arrays, Persist};
-use crate::transform::{Bounds, Transformed};
+use crate::transform::{Bounds, Gaussianiser, Transformed};
 
 #[derive(Serialize, Deserialize)]
 struct KdeMeta {
     names: Vec<String>,
     bounds: Bounds,
+    /// Location and scale of the open coordinates (absent in format version 1: a finite box).
+    #[serde(default)]
+    shift: Vec<f64>,
+    #[serde(default)]
+    scale: Vec<f64>,
     dim: usize,
     n_kernels: usize,
     /// The rule the bandwidth came from (informative; the factor is baked into `chol`).
@@ -28,9 +34,12 @@ impl Persist for Kde {
     fn save(&self, dir: &Path) -> Result<()> {
         let l = self.latent();
         let (n, d) = (l.n_kernels(), self.bounds().dim());
+        let (shift, scale) = self.bijector().affine();
         let meta = KdeMeta {
             names: self.names().to_vec(),
             bounds: self.bounds().clone(),
+            shift: shift.to_vec(),
+            scale: scale.to_vec(),
             dim: d,
             n_kernels: n,
             bandwidth: None,
@@ -60,6 +69,8 @@ impl Persist for Kde {
         let chol = arrays.take(dir, "chol", &[d, d])?;
         let latent = KdeLatent::from_log_weights(centres, log_weights, chol)
             .map_err(|e| Error::model(dir, format!("invalid KDE arrays: {e}")))?;
-        Transformed::new(latent, meta.bounds)?.with_names(meta.names)
+        let bijector = Gaussianiser::from_parts(meta.bounds, meta.shift, meta.scale)
+            .map_err(|e| Error::model(dir, format!("invalid bounds: {e}")))?;
+        Transformed::new(latent, bijector)?.with_names(meta.names)
     }
 }

@@ -67,7 +67,14 @@ fn log_prob_matches_direct_mixture_sum() {
 #[test]
 fn no_underflow_inside_the_support() {
     let s = gaussian_samples(200, 2);
-    let kde = KdeConfig::new().fit(&s, None, 0).unwrap();
+    // Unbounded (the default): a point 10⁴ kernel widths out still has a finite density.
+    let open = KdeConfig::new().fit(&s, None, 0).unwrap();
+    let far = Matrix::from_rows(&[[1e3, -1e3], [-1e4, 0.0]]).unwrap();
+    for l in open.log_prob(&far).unwrap() {
+        assert!(l.is_finite() && l < -10.0, "{l}");
+    }
+    let kish = Bounds::from_samples(&s).unwrap();
+    let kde = KdeConfig::new().fit(&s, Some(&kish), 0).unwrap();
     let b = kde.bounds();
     // Points a hair inside the corners: y ≈ ±8, thousands of kernel widths from every sample.
     let eps = 1e-15;
@@ -99,7 +106,7 @@ fn fit_rejects_degenerate_input() {
     let s = WeightedSamples::unweighted(x, vec!["a".into(), "b".into()]).unwrap();
     let e = scott.fit(&s, Some(&bad_bounds), 0).unwrap_err();
     assert!(
-        matches!(e, Error::InvalidArgument { ref arg, .. } if arg == "bounds"),
+        matches!(&e, Error::OutsideBounds(v) if v.len() == 1 && v[0].param == "a" && v[0].outside == 1),
         "{e}"
     );
 }

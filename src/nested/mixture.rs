@@ -236,7 +236,7 @@ impl Fit for GaussianMixtureFit {
             components.push(MixtureComponent::Gaussian(g));
         }
         shares.push(eps);
-        components.push(MixtureComponent::Uniform(UniformBox::new(bounds.clone())));
+        components.push(MixtureComponent::Uniform(UniformBox::new(bounds.clone())?));
         Piecewise::new(
             components,
             &shares,

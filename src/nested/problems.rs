@@ -20,10 +20,10 @@ pub trait TestProblem: LogLikelihood + Send {
     fn name(&self) -> String;
     /// Dimension.
     fn dim(&self) -> usize;
-    /// The prior box.
+    /// The prior box (every limit finite).
     fn bounds(&self) -> Bounds;
-    /// The uniform prior on the box.
-    fn prior(&self) -> UniformBox {
+    /// The uniform prior on the box; errors when [`TestProblem::bounds`] has an open side.
+    fn prior(&self) -> Result<UniformBox> {
         UniformBox::new(self.bounds())
     }
     /// The true `log Z`.

@@ -118,8 +118,7 @@ impl Fit for GaussianFit {
         bounds: Option<&Bounds>,
         _seed: u64,
     ) -> Result<Self::Model> {
-        let bounds = resolve_bounds(samples, bounds)?;
-        let g = Gaussianiser::new(bounds.clone());
+        let g = Gaussianiser::fit(resolve_bounds(samples, bounds)?, samples)?;
         let d = samples.dim();
         let mut ys: Vec<Vec<f64>> = Vec::new();
         let mut ws = Vec::new();
@@ -160,7 +159,7 @@ impl Fit for GaussianFit {
                 "the samples' covariance is singular; some parameter does not vary",
             )
         })?;
-        Transformed::new(GaussianLatent::new(mean, chol)?, bounds)?
+        Transformed::new(GaussianLatent::new(mean, chol)?, g)?
             .with_names(samples.names().to_vec())
     }
 }

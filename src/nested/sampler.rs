@@ -91,7 +91,7 @@ impl Dead {
 /// use margflow::nested::{sample, NestedConfig};
 /// use margflow::{Bounds, UniformBox};
 /// // L = N(θ; 0, 0.1² I) on the box [−1, 1]²: log Z = −2 log 2.
-/// let prior = UniformBox::new(Bounds::cube(2, -1.0, 1.0).unwrap());
+/// let prior = UniformBox::new(Bounds::cube(2, -1.0, 1.0).unwrap()).unwrap();
 /// let like = |t: &[f64]| -> f64 {
 ///     t.iter().map(|x| -0.5 * (x / 0.1f64).powi(2) - (0.1f64 * (2.0 * std::f64::consts::PI).sqrt()).ln()).sum()
 /// };

@@ -27,7 +27,7 @@ pub(super) fn assert_evidence(run: &NestedRun, truth: f64) {
 fn gaussian_evidence_kl_and_dimensionality_match_closed_forms() {
     for d in [2, 5] {
         let p = CorrelatedGaussian::standard(d).unwrap();
-        let run = sample(&p, &p.prior(), &quiet(150, 7)).unwrap();
+        let run = sample(&p, &p.prior().unwrap(), &quiet(150, 7)).unwrap();
         assert_evidence(&run, p.log_z());
         let err = run.log_z_err();
         // σ(log Z) ≈ √(D_KL / n_live) (Skilling 2006).
@@ -68,7 +68,7 @@ pub(super) fn left_share(run: &NestedRun) -> f64 {
 #[test]
 fn two_separated_modes_are_both_found() {
     let p = TwoGaussians::new(2).unwrap();
-    let run = sample(&p, &p.prior(), &quiet(200, 3)).unwrap();
+    let run = sample(&p, &p.prior().unwrap(), &quiet(200, 3)).unwrap();
     assert_evidence(&run, p.log_z());
     let left = left_share(&run);
     assert!((left - 0.5).abs() < 0.1, "left mode holds {left}");
@@ -87,12 +87,12 @@ fn same_seed_same_run_on_any_number_of_threads() {
         .num_threads(2)
         .build()
         .unwrap();
-    let a = one.install(|| sample(&p, &p.prior(), &cfg)).unwrap();
-    let b = two.install(|| sample(&p, &p.prior(), &cfg)).unwrap();
+    let a = one.install(|| sample(&p, &p.prior().unwrap(), &cfg)).unwrap();
+    let b = two.install(|| sample(&p, &p.prior().unwrap(), &cfg)).unwrap();
     assert_eq!(a.calls(), b.calls());
     assert_eq!(a.logl(), b.logl());
     assert_eq!(a.log_z(), b.log_z());
-    let c = sample(&p, &p.prior(), &cfg.clone().seed(12)).unwrap();
+    let c = sample(&p, &p.prior().unwrap(), &cfg.clone().seed(12)).unwrap();
     assert_ne!(a.logl(), c.logl());
 }
 
@@ -107,11 +107,11 @@ fn nan_is_log_zero_with_a_count_and_infinity_is_an_error() {
             p.log_likelihood(t).unwrap()
         }
     };
-    let run = sample(&nan_like, &p.prior(), &quiet(100, 5)).unwrap();
+    let run = sample(&nan_like, &p.prior().unwrap(), &quiet(100, 5)).unwrap();
     assert!(run.nan_calls() > 0);
     assert_evidence(&run, p.log_z());
     let inf_like = |t: &[f64]| if t[0] > 0.5 { f64::INFINITY } else { 0.0 };
-    match sample(&inf_like, &p.prior(), &quiet(100, 5)) {
+    match sample(&inf_like, &p.prior().unwrap(), &quiet(100, 5)) {
         Err(Error::Numerical { context, .. }) => assert_eq!(context, "likelihood"),
         other => panic!("expected an error, got {other:?}"),
     }
@@ -127,7 +127,7 @@ fn bad_settings_are_typed_errors() {
         quiet(100, 0).repeats_per_dimension(0),
     ] {
         assert!(matches!(
-            sample(&p, &p.prior(), &cfg),
+            sample(&p, &p.prior().unwrap(), &cfg),
             Err(Error::InvalidArgument { .. })
         ));
     }
@@ -153,7 +153,7 @@ impl UnitCube for Leaky {
 
 #[test]
 fn prior_map_outside_its_support_is_an_error() {
-    let leaky = Leaky(UniformBox::new(Bounds::cube(2, -1.0, 1.0).unwrap()));
+    let leaky = Leaky(UniformBox::new(Bounds::cube(2, -1.0, 1.0).unwrap()).unwrap());
     let like = |_: &[f64]| 0.0;
     match sample(&like, &leaky, &quiet(50, 1)) {
         Err(Error::InvalidArgument { arg, .. }) => assert_eq!(arg, "prior"),
@@ -164,7 +164,7 @@ fn prior_map_outside_its_support_is_an_error() {
 #[test]
 fn call_cap_is_never_exceeded() {
     let p = CorrelatedGaussian::standard(4).unwrap();
-    let run = sample(&p, &p.prior(), &quiet(100, 2).max_calls(20_000)).unwrap();
+    let run = sample(&p, &p.prior().unwrap(), &quiet(100, 2).max_calls(20_000)).unwrap();
     assert!(run.calls() <= 20_000, "{}", run.calls());
     assert_eq!(run.stop_reason(), StopReason::CallCap);
 }
@@ -172,7 +172,7 @@ fn call_cap_is_never_exceeded() {
 #[test]
 fn dead_birth_alone_reproduces_the_evidence() {
     let p = CorrelatedGaussian::standard(2).unwrap();
-    let run = sample(&p, &p.prior(), &quiet(100, 9).batch(5)).unwrap();
+    let run = sample(&p, &p.prior().unwrap(), &quiet(100, 9).batch(5)).unwrap();
     let back = NestedRun::from_dead_birth(
         run.theta().clone(),
         run.logl().to_vec(),

@@ -15,7 +15,7 @@ use super::sampler_tests::{assert_evidence, left_share, quiet};
 #[test]
 fn polychord_files_round_trip() {
     let p = CorrelatedGaussian::standard(2).unwrap();
-    let run = sample(&p, &p.prior(), &quiet(80, 4)).unwrap();
+    let run = sample(&p, &p.prior().unwrap(), &quiet(80, 4)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("chains/gauss");
     write_polychord(&run, &root).unwrap();
@@ -58,7 +58,7 @@ fn gaussian_draws(p: &CorrelatedGaussian, sigma: f64, n: usize, seed: u64) -> We
 fn repartitioned_run_with_a_fitted_prior_keeps_the_evidence() {
     // D_KL = 14.6 from the box, so the direct run is long; the fitted prior shortens it.
     let p = CorrelatedGaussian::new(3, 0.02, 0.0, 2.0).unwrap();
-    let prior = p.prior();
+    let prior = p.prior().unwrap();
     let q = GaussianFit::new(1.5)
         .unwrap()
         .fit(&gaussian_draws(&p, 0.02, 4000, 1), Some(&p.bounds()), 0)
@@ -101,9 +101,9 @@ fn assert_pipeline_target<P: TestProblem, F: Fit>(
     fit: &F,
     seed: u64,
 ) -> PipelineResult<F::Model> {
-    let r = enhanced(p, &p.prior(), &p.bounds(), fit, &default_pipeline(seed)).unwrap();
+    let r = enhanced(p, &p.prior().unwrap(), &p.bounds(), fit, &default_pipeline(seed)).unwrap();
     assert_evidence(&r.high, p.log_z());
-    let direct = sample(p, &p.prior(), &quiet(500, seed + 2)).unwrap();
+    let direct = sample(p, &p.prior().unwrap(), &quiet(500, seed + 2)).unwrap();
     let ratio = r.calls as f64 / direct.calls() as f64;
     assert!(
         ratio <= 0.15,
@@ -137,7 +137,7 @@ fn reweighting_reaches_the_slow_posterior_and_evidence() {
     // A: N(μ, 0.1²) with ρ = 0.5; B: the same box with σ = 0.08, ρ = 0.3 (means agree).
     let a = CorrelatedGaussian::standard(2).unwrap();
     let b = CorrelatedGaussian::new(2, 0.08, 0.3, 1.0).unwrap();
-    let run = sample(&a, &a.prior(), &quiet(150, 3)).unwrap();
+    let run = sample(&a, &a.prior().unwrap(), &quiet(150, 3)).unwrap();
     let cfg = ReweightConfig {
         target_ess: 1500.0,
         chunk: 500,
@@ -146,7 +146,7 @@ fn reweighting_reaches_the_slow_posterior_and_evidence() {
     let r = reweight(
         &run.to_weighted_samples().unwrap(),
         &b,
-        &a.prior(),
+        &a.prior().unwrap(),
         &a.bounds(),
         &GaussianFit::new(1.2).unwrap(),
         &cfg,
@@ -174,7 +174,7 @@ fn reweighting_reaches_the_slow_posterior_and_evidence() {
 #[test]
 fn repartitioned_run_with_a_trained_maf_prior_keeps_the_evidence() {
     let p = CorrelatedGaussian::new(2, 0.02, 0.0, 2.0).unwrap();
-    let prior = p.prior();
+    let prior = p.prior().unwrap();
     let draws = gaussian_draws(&p, 0.02 * 1.3, 3000, 5);
     let cfg = crate::MafConfig::builder()
         .n_mades(3)

@@ -117,7 +117,7 @@ pub fn held_out_stats<T: Sample>(
     cfg: &ClosedFormConfig,
     stream: u64,
 ) -> Result<MarginalStats> {
-    let prior = UniformBox::new(bounds.clone());
+    let prior = UniformBox::new(bounds.clone())?;
     let names = WeightedSamples::default_names(truth.dim());
     let mut per_seed = Vec::new();
     for s in 0..cfg.seeds {
@@ -256,7 +256,7 @@ pub fn closed_forms(tier: Tier, cfg: &ClosedFormConfig) -> Result<Output> {
     )?;
     let log_c = -4.0;
     let b3 = Bounds::cube(3, -10.0, 10.0)?;
-    let prior3 = UniformBox::new(b3.clone());
+    let prior3 = UniformBox::new(b3.clone())?;
     let log_l = |x: &Matrix| -> Result<Vec<f64>> {
         Ok(like.log_prob(x)?.into_iter().map(|l| l + log_c).collect())
     };
@@ -341,7 +341,7 @@ pub fn nuisance_free_joint(cfg: &ClosedFormConfig) -> Result<(Vec<(f64, f64)>, f
     let conv = Gaussian::new(mu_b, sum)?;
     let v_alpha = box4.log_volume() - box2.log_volume();
     let truth = log_ca + log_cb + conv.log_prob_one(&mu_a)? - v_alpha - box2.log_volume();
-    let prior2 = UniformBox::new(box2.clone());
+    let prior2 = UniformBox::new(box2.clone())?;
     let mut est = Vec::new();
     for s in 0..cfg.seeds {
         let seed = child_seed(child_seed(cfg.seed, 4), s as u64);

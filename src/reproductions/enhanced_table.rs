@@ -167,7 +167,7 @@ fn quiet(n: usize, seed: u64) -> NestedConfig {
 
 fn enhanced_run<F: Fit>(p: &EnhancedProblem, fit: &F, pc: &PipelineConfig) -> Result<RunRecord> {
     let t0 = Instant::now();
-    let r = enhanced(&p.problem, &p.problem.prior(), &p.problem.bounds(), fit, pc)?;
+    let r = enhanced(&p.problem, &p.problem.prior()?, &p.problem.bounds(), fit, pc)?;
     Ok(RunRecord {
         calls: r.calls,
         log_z: r.high.log_z(),
@@ -200,7 +200,7 @@ pub fn records(tier: Tier, seeds: usize, seed: u64) -> Result<Vec<ProblemRecords
             let t0 = Instant::now();
             let run = sample(
                 &p.problem,
-                &p.problem.prior(),
+                &p.problem.prior()?,
                 &quiet(p.n_live, child_seed(base, 1)),
             )?;
             rec.direct.push(RunRecord {

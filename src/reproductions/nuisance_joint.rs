@@ -239,7 +239,7 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
     let t0 = Instant::now();
     let run = sample(
         joint,
-        &joint.prior(),
+        &joint.prior()?,
         &run_cfg(cfg.n_live, child_seed(cfg.seed, 1)),
     )?;
     let wall = t0.elapsed().as_secs_f64();
@@ -277,7 +277,7 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
     let t0 = Instant::now();
     let r = enhanced(
         joint,
-        &joint.prior(),
+        &joint.prior()?,
         &joint.bounds(),
         &GaussianFit::default(),
         &pc,
@@ -300,7 +300,7 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
     // 3. Nuisance-free: A, B, flows on θ, the 6-D run.
     let t0 = Instant::now();
     let maf = MafConfig::builder().progress(false).build()?;
-    let prior = UniformBox::new(pair.theta_bounds.clone());
+    let prior = UniformBox::new(pair.theta_bounds.clone())?;
     let mut flows = Vec::new();
     let mut parts = Vec::new();
     let mut calls = 0;
@@ -308,7 +308,7 @@ pub fn nuisance_joint_routes(cfg: &NuisanceJointConfig) -> Result<NuisanceJointR
         bar.set_message(format!("{} ({}-D)", x.name(), x.dim()));
         let run = sample(
             x,
-            &x.prior(),
+            &x.prior()?,
             &run_cfg(cfg.n_live, child_seed(cfg.seed, 4 + i as u64)),
         )?;
         calls += run.calls();

@@ -30,6 +30,7 @@ use crate::rng::{child_seed, rng_from_seed};
 use crate::samples::WeightedSamples;
 use crate::stats::divergence::std_dev;
 use crate::timing::cpu_seconds;
+use crate::transform::Bounds;
 
 const PAPER: &str = "arXiv:2305.02930";
 
@@ -493,11 +494,13 @@ pub fn bimodal(tier: Tier, cfg: &BimodalConfig) -> Result<Output> {
     let x = BimodalToy::paper_sample(cfg.n_train, &mut rng_from_seed(cfg.seed));
     let samples = WeightedSamples::unweighted(x.clone(), vec!["x".into(), "y".into()])?;
     let maf_cfg = MafConfig::builder().progress(false).build()?;
-    // As in the paper: no prior box, so each estimator uses the samples' Kish-widened range.
-    let maf = maf_cfg.fit(&samples, None, child_seed(cfg.seed, 1))?;
+    // As in the paper (margarine's default): no prior box, so each estimator is fitted in the
+    // samples' Kish-widened range.
+    let kish = Bounds::from_samples(&samples)?;
+    let maf = maf_cfg.fit(&samples, Some(&kish), child_seed(cfg.seed, 1))?;
     let pw = PiecewiseConfig::new(maf_cfg.clone())
         .clusters(ClusterConfig::new())
-        .fit(&samples, None, child_seed(cfg.seed, 2))?;
+        .fit(&samples, Some(&kish), child_seed(cfg.seed, 2))?;
     let d_maf = maf.sample_seeded(cfg.n_draws, child_seed(cfg.seed, 3))?;
     let d_pw = pw.sample_seeded(cfg.n_draws, child_seed(cfg.seed, 4))?;
     let m = cfg.n_draws as f64;

@@ -1,21 +1,51 @@
-//! Parameter bounds: the box `[lo_j, hi_j]` on which the Gaussianising transform is defined.
+//! Parameter bounds: per parameter a lower and an upper limit, either of which may be absent.
+//!
+//! A side that is `±∞` is open: the parameter is unbounded there. Which sides are finite chooses
+//! the map to the estimators' latent coordinates (see [`crate::Gaussianiser`]): a finite
+//! interval is Gaussianised through its CDF, a half-line takes a logarithm, and an unbounded
+//! parameter is standardised by an affine map. Priors that need a volume (a uniform box, a
+//! nested-sampling prior) ask for a finite box with [`Bounds::require_finite`].
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
 use crate::samples::WeightedSamples;
 
-/// A box `∏_j [lo_j, hi_j]` with `lo_j < hi_j`, all finite.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Per parameter `j` the open interval `(lo_j, hi_j)`, with `lo_j < hi_j`; `lo_j` may be `−∞` and
+/// `hi_j` may be `+∞`.
+///
+/// ```
+/// use margflow::Bounds;
+/// // τ > 0, an unbounded shift, and a correlation in (−1, 1):
+/// let b = Bounds::parse("0:,:,-1:1").unwrap();
+/// assert_eq!(b.lo(), [0.0, f64::NEG_INFINITY, -1.0]);
+/// assert_eq!(b.hi(), [f64::INFINITY, f64::INFINITY, 1.0]);
+/// assert!(!b.is_finite());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
 pub struct Bounds {
     lo: Vec<f64>,
     hi: Vec<f64>,
 }
 
+/// How one parameter is bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Both limits finite: `lo < x < hi`.
+    Both,
+    /// Only a lower limit: `x > lo`.
+    Lower,
+    /// Only an upper limit: `x < hi`.
+    Upper,
+    /// No limit.
+    Neither,
+}
+
 impl Bounds {
-    /// A box from its lower and upper corners.
+    /// Bounds from the lower and upper limits; `f64::NEG_INFINITY` / `f64::INFINITY` leave a side
+    /// open.
     ///
-    /// Errors: different lengths, empty, non-finite values, or `lo_j >= hi_j`.
+    /// Errors: different lengths, empty, NaN, `lo_j = +∞`, `hi_j = −∞`, or `lo_j >= hi_j`.
     pub fn new(lo: Vec<f64>, hi: Vec<f64>) -> Result<Self> {
         if lo.len() != hi.len() {
             return Err(Error::dims("bounds.hi", lo.len(), hi.len()));
@@ -27,10 +57,10 @@ impl Bounds {
             ));
         }
         for (j, (l, h)) in lo.iter().zip(&hi).enumerate() {
-            if !l.is_finite() || !h.is_finite() {
+            if l.is_nan() || h.is_nan() || *l == f64::INFINITY || *h == f64::NEG_INFINITY {
                 return Err(Error::invalid(
                     "bounds",
-                    format!("bound {j} is [{l}, {h}]: both ends must be finite"),
+                    format!("bound {j} is [{l}, {h}]: a lower limit must be a number or −∞, an upper limit a number or +∞"),
                 ));
             }
             if l >= h {
@@ -48,10 +78,18 @@ impl Bounds {
         Self::new(vec![lo; dim], vec![hi; dim])
     }
 
-    /// Default bounds from samples: the sample range widened on each side by
-    /// `(max − min) / (n − 3)`, with `n` the Kish effective sample size (DESIGN §2). The
-    /// widening is the expected gap beyond the extreme order statistics, so the bounds do not
-    /// cut off the density's tails.
+    /// No limits on any of `dim` parameters: the default when neither `--bounds`, a `.ranges`
+    /// file nor a prior box says otherwise.
+    pub fn unbounded(dim: usize) -> Result<Self> {
+        Self::cube(dim, f64::NEG_INFINITY, f64::INFINITY)
+    }
+
+    /// The Kish box of the samples (margarine's default, available as an option): the sample
+    /// range widened on each side by `(max − min) / (n − 3)`, with `n` the Kish effective sample
+    /// size (DESIGN §2), the expected gap beyond the extreme order statistics.
+    ///
+    /// A density fitted in this box is zero outside it, so held-out points in the tails get
+    /// `log q = −∞`; prefer [`Bounds::unbounded`] or the true prior limits.
     pub fn from_samples(samples: &WeightedSamples) -> Result<Self> {
         samples.check_fit_ready()?;
         let n = samples.ess();
@@ -72,7 +110,8 @@ impl Bounds {
         Self::new(lo, hi)
     }
 
-    /// Parses `lo:hi,lo:hi,…` (the CLI's `--bounds` and `--prior-box`).
+    /// Parses `lo:hi,lo:hi,…` (the CLI's `--bounds` and `--prior-box`). An empty side is open:
+    /// `0:` is `x > 0`, `:5` is `x < 5`, `:` is unbounded.
     pub fn parse(text: &str) -> Result<Self> {
         let mut lo = Vec::new();
         let mut hi = Vec::new();
@@ -80,18 +119,51 @@ impl Bounds {
             let (l, h) = part.split_once(':').ok_or_else(|| {
                 Error::invalid(
                     "bounds",
-                    format!("entry {j} `{part}` is not of the form lo:hi (e.g. -1:1,0:5)"),
+                    format!("entry {j} `{part}` is not of the form lo:hi (e.g. -1:1,0:5; leave a side empty for no limit, e.g. 0:)"),
                 )
             })?;
-            let num = |s: &str| {
-                s.trim().parse::<f64>().map_err(|_| {
+            let num = |s: &str, open: f64| {
+                let s = s.trim();
+                if s.is_empty() {
+                    return Ok(open);
+                }
+                s.parse::<f64>().map_err(|_| {
                     Error::invalid("bounds", format!("entry {j}: `{s}` is not a number"))
                 })
             };
-            lo.push(num(l)?);
-            hi.push(num(h)?);
+            lo.push(num(l, f64::NEG_INFINITY)?);
+            hi.push(num(h, f64::INFINITY)?);
         }
         Self::new(lo, hi)
+    }
+
+    /// True when every limit is finite: a box with a volume.
+    pub fn is_finite(&self) -> bool {
+        self.lo.iter().chain(&self.hi).all(|v| v.is_finite())
+    }
+
+    /// Errors unless every limit is finite; `what` names the use (for example `prior box`).
+    pub fn require_finite(&self, what: &str) -> Result<()> {
+        match (0..self.dim()).find(|&j| self.side(j) != Side::Both) {
+            None => Ok(()),
+            Some(j) => Err(Error::invalid(
+                what,
+                format!(
+                    "parameter {j} has limits ({}, {}); a {what} needs finite limits on every parameter",
+                    self.lo[j], self.hi[j]
+                ),
+            )),
+        }
+    }
+
+    /// Which limits of parameter `j` are finite.
+    pub fn side(&self, j: usize) -> Side {
+        match (self.lo[j].is_finite(), self.hi[j].is_finite()) {
+            (true, true) => Side::Both,
+            (true, false) => Side::Lower,
+            (false, true) => Side::Upper,
+            (false, false) => Side::Neither,
+        }
     }
 
     /// Number of dimensions.
@@ -109,7 +181,7 @@ impl Bounds {
         &self.hi
     }
 
-    /// `Σ_j log(hi_j − lo_j)`: the log-volume of the box.
+    /// `Σ_j log(hi_j − lo_j)`: the log-volume of the box (`+∞` when a side is open).
     pub fn log_volume(&self) -> f64 {
         self.lo
             .iter()
@@ -153,25 +225,104 @@ impl Bounds {
         )
     }
 
-    /// The box widened by `frac` of its width on each side (samplers write points exactly on a
-    /// hard prior limit, and the Gaussianising map needs them strictly inside).
+    /// The bounds widened by `frac` on each finite side (samplers write points exactly on a hard
+    /// prior limit, and the Gaussianising map needs them strictly inside): by `frac` of the width
+    /// when both limits are finite, by `frac · max(|limit|, 1)` on a half-line.
     pub fn widened(&self, frac: f64) -> Result<Bounds> {
-        let w: Vec<f64> = self
-            .lo
-            .iter()
-            .zip(&self.hi)
-            .map(|(l, h)| (h - l) * frac)
-            .collect();
-        Bounds::new(
-            self.lo.iter().zip(&w).map(|(l, w)| l - w).collect(),
-            self.hi.iter().zip(&w).map(|(h, w)| h + w).collect(),
-        )
+        let mut lo = self.lo.clone();
+        let mut hi = self.hi.clone();
+        for j in 0..self.dim() {
+            let w = match self.side(j) {
+                Side::Both => self.hi[j] - self.lo[j],
+                Side::Lower => self.lo[j].abs().max(1.0),
+                Side::Upper => self.hi[j].abs().max(1.0),
+                Side::Neither => 0.0,
+            };
+            lo[j] -= frac * w;
+            hi[j] += frac * w;
+        }
+        Bounds::new(lo, hi)
     }
 
-    /// True when `lo_j < x_j < hi_j` for every `j` (the open box).
+    /// True when `lo_j < x_j < hi_j` for every `j` (the open box; NaN is never inside).
     pub fn contains(&self, x: &[f64]) -> bool {
         x.iter()
             .zip(self.lo.iter().zip(&self.hi))
             .all(|(v, (l, h))| *v > *l && *v < *h)
+    }
+}
+
+/// On disk (model metadata) an open side is written as `null`, so that YAML and other readers
+/// need no spelling of infinity; files of format version 1 (finite numbers only) read unchanged.
+#[derive(Serialize, Deserialize)]
+struct BoundsRepr {
+    lo: Vec<Option<f64>>,
+    hi: Vec<Option<f64>>,
+}
+
+impl Serialize for Bounds {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let side = |v: &[f64]| v.iter().map(|x| x.is_finite().then_some(*x)).collect();
+        BoundsRepr {
+            lo: side(&self.lo),
+            hi: side(&self.hi),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bounds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let r = BoundsRepr::deserialize(d)?;
+        let (lo, hi) = open_sides(r.lo, r.hi);
+        Bounds::new(lo, hi).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Limits with `None` for an open side, as written in model metadata, to numbers with `∓∞`.
+pub(crate) fn open_sides(lo: Vec<Option<f64>>, hi: Vec<Option<f64>>) -> (Vec<f64>, Vec<f64>) {
+    (
+        lo.into_iter()
+            .map(|v| v.unwrap_or(f64::NEG_INFINITY))
+            .collect(),
+        hi.into_iter().map(|v| v.unwrap_or(f64::INFINITY)).collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_reads_open_sides() {
+        let b = Bounds::parse("0:, :,-1:1, :2.5").unwrap();
+        assert_eq!(
+            [b.side(0), b.side(1), b.side(2), b.side(3)],
+            [Side::Lower, Side::Neither, Side::Both, Side::Upper]
+        );
+        assert_eq!(b.hi()[3], 2.5);
+        assert!(b.contains(&[1e300, -1e300, 0.0, 2.0]));
+        assert!(!b.contains(&[0.0, 0.0, 0.0, 0.0]));
+        assert!(b.require_finite("prior box").is_err());
+        assert!(Bounds::parse("1:1").is_err());
+        assert!(Bounds::parse("a:1").is_err());
+    }
+
+    #[test]
+    fn open_sides_survive_the_metadata_round_trip() {
+        let b = Bounds::parse("0:,:,-1:1").unwrap();
+        let yaml = serde_saphyr::to_string(&b).unwrap();
+        let back: Bounds = serde_saphyr::from_str(&yaml).unwrap();
+        assert_eq!(back, b);
+        // Version-1 metadata: finite numbers only.
+        let old: Bounds = serde_saphyr::from_str("lo: [0.0, -1.0]\nhi: [1.0, 2.0]\n").unwrap();
+        assert_eq!(old, Bounds::new(vec![0.0, -1.0], vec![1.0, 2.0]).unwrap());
+    }
+
+    #[test]
+    fn widening_moves_only_finite_sides() {
+        let b = Bounds::parse("0:,:,-1:1").unwrap().widened(1e-3).unwrap();
+        assert_eq!(b.lo(), [-1e-3, f64::NEG_INFINITY, -1.002]);
+        assert_eq!(b.hi()[..2], [f64::INFINITY, f64::INFINITY]);
     }
 }

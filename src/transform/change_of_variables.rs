@@ -1,11 +1,12 @@
 //! The change of variables, written once for every estimator.
 //!
-//! An estimator models a density `q(y)` of the Gaussianised coordinates `y = T(x)` (see
-//! [`Gaussianiser`]). The density of `x` is
+//! An estimator models a density `q(y)` of the latent coordinates `y = T(x)` (see
+//! [`Gaussianiser`] for the map of each kind of parameter). The density of `x` is
 //!
-//! `log p(x) = log q(T(x)) + log |∂T/∂x| = log q(y) − Σ_j [log(hi_j − lo_j) + log φ(y_j)]`,
+//! `log p(x) = log q(T(x)) + log |∂T/∂x|`
 //!
-//! and `p(x) = 0` (log density `−∞`) outside the open box. [`Transformed`] applies this to any
+//! (on a finite box `log |∂T/∂x| = −Σ_j [log(hi_j − lo_j) + log φ(y_j)]`), and `p(x) = 0` (log
+//! density `−∞`) outside the limits. [`Transformed`] applies this to any
 //! [`LatentDensity`], together with sampling (`x = T⁻¹(y)`) and the unit-cube map
 //! `θ(u) = T⁻¹(G(u))`, where `G` is the latent density's own map from the cube (for a flow
 //! `G = F⁻¹ ∘ Φ⁻¹`).
@@ -32,7 +33,7 @@ pub trait LatentDensity: Send + Sync {
     fn latent_from_unit_cube(&self, u: &[f64], y: &mut [f64]) -> Result<()>;
 }
 
-/// A latent density seen through the Gaussianising bijector: a density of `x` on the box.
+/// A latent density seen through the bijector `T`: a density of `x` within the limits.
 #[derive(Debug, Clone)]
 pub struct Transformed<L> {
     latent: L,
@@ -41,15 +42,15 @@ pub struct Transformed<L> {
 }
 
 impl<L: LatentDensity> Transformed<L> {
-    /// Joins a latent density with the box it was fitted on.
-    pub fn new(latent: L, bounds: Bounds) -> Result<Self> {
-        if latent.dim() != bounds.dim() {
-            return Err(Error::dims("bounds", latent.dim(), bounds.dim()));
+    /// Joins a latent density with the bijector it was fitted through.
+    pub fn new(latent: L, bijector: Gaussianiser) -> Result<Self> {
+        if latent.dim() != bijector.dim() {
+            return Err(Error::dims("bounds", latent.dim(), bijector.dim()));
         }
-        let names = crate::samples::WeightedSamples::default_names(bounds.dim());
+        let names = crate::samples::WeightedSamples::default_names(bijector.dim());
         Ok(Self {
             latent,
-            bijector: Gaussianiser::new(bounds),
+            bijector,
             names,
         })
     }
@@ -78,7 +79,7 @@ impl<L: LatentDensity> Transformed<L> {
         &mut self.latent
     }
 
-    /// The bounds of the box.
+    /// The limits of the parameters (a side may be open).
     pub fn bounds(&self) -> &Bounds {
         self.bijector.bounds()
     }

@@ -6,7 +6,8 @@ mod change_of_variables;
 mod gaussianise;
 pub mod normal;
 
-pub use bounds::Bounds;
+pub(crate) use bounds::open_sides;
+pub use bounds::{Bounds, Side};
 pub(crate) use change_of_variables::{check_cube_point, clamp_open};
 pub use change_of_variables::{LatentDensity, Transformed};
 pub use gaussianise::Gaussianiser;

@@ -77,8 +77,8 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// The prior box of the named parameters from the ranges file, when every one has two
-    /// finite limits; `None` otherwise.
+    /// The prior limits of the named parameters from the ranges file (see [`Ranges::bounds`]:
+    /// open where the file gives `N` or does not list a parameter); `None` without one.
     pub fn bounds<S: AsRef<str>>(&self, names: &[S]) -> Option<Bounds> {
         self.ranges.as_ref()?.bounds(names)
     }

@@ -131,16 +131,21 @@ impl Ranges {
             .map(|e| (e.1, e.2))
     }
 
-    /// The box of the named parameters, when every one of them has two finite limits with
-    /// `lo < hi`; otherwise `None` (fit with bounds from the samples instead).
+    /// The limits of the named parameters: a `N` end, or a parameter the file does not list, is
+    /// open. `None` when the file lists none of them, or when a listed pair is not `lo < hi`
+    /// (a fixed parameter).
     pub fn bounds<S: AsRef<str>>(&self, names: &[S]) -> Option<Bounds> {
-        let mut lo = Vec::new();
-        let mut hi = Vec::new();
-        for n in names {
-            let (l, h) = self.get(n.as_ref())?;
-            lo.push(l?);
-            hi.push(h?);
+        let limits: Vec<_> = names.iter().map(|n| self.get(n.as_ref())).collect();
+        if limits.iter().all(Option::is_none) {
+            return None;
         }
+        let (lo, hi) = limits
+            .into_iter()
+            .map(|l| {
+                let (lo, hi) = l.unwrap_or((None, None));
+                (lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY))
+            })
+            .unzip();
         Bounds::new(lo, hi).ok()
     }
 }
