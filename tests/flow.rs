@@ -6,7 +6,8 @@
 use margflow::flow::{Maf, MafConfig};
 use margflow::targets::Target;
 use margflow::{
-    rng_from_seed, Bounds, Density, Error, Fit, Matrix, Persist, Sample, UnitCube, WeightedSamples,
+    rng_from_seed, Bounds, Density, Error, Fit, KdeConfig, Matrix, Persist, Sample, UnitCube,
+    WeightedSamples,
 };
 use rand::Rng;
 
@@ -92,6 +93,58 @@ fn save_load_round_trip_is_exact() {
         back.sample_seeded(50, 4).unwrap(),
         maf.sample_seeded(50, 4).unwrap()
     );
+}
+
+/// Rewrites a model directory's `model.yaml` as format version 1 wrote it: no `shift`/`scale`
+/// of open coordinates (version 1 had finite boxes only).
+fn as_version_1(dir: &std::path::Path) {
+    let yaml = std::fs::read_to_string(dir.join("model.yaml")).unwrap();
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in yaml.lines() {
+        let key = line.trim_start();
+        if key.starts_with("shift:") || key.starts_with("scale:") {
+            skipping = true;
+            continue;
+        }
+        if skipping && key.starts_with("- ") {
+            continue;
+        }
+        skipping = false;
+        out.push_str(&line.replace("format_version: 2", "format_version: 1"));
+        out.push('\n');
+    }
+    std::fs::write(dir.join("model.yaml"), out).unwrap();
+}
+
+/// Issue 12: models saved by format version 1 (finite boxes) still load, and give the same
+/// densities; a version-1 file cannot describe an open side, so there is nothing to migrate.
+#[test]
+fn format_version_1_models_still_load() {
+    let s = moons(300, 1);
+    let b = Bounds::cube(2, -3.0, 3.0).unwrap();
+    let probe = Matrix::from_rows(&[[0.1, 0.2], [1.5, -0.3]]).unwrap();
+    let maf = small_cfg(1).fit(&s, Some(&b), 2).unwrap();
+    let kde = KdeConfig::new().fit(&s, Some(&b), 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (m, k) = (dir.path().join("maf"), dir.path().join("kde"));
+    maf.save(&m).unwrap();
+    kde.save(&k).unwrap();
+    as_version_1(&m);
+    as_version_1(&k);
+    let yaml = std::fs::read_to_string(m.join("model.yaml")).unwrap();
+    assert!(yaml.contains("format_version: 1") && !yaml.contains("shift:"), "{yaml}");
+    let maf1 = Maf::load(&m).unwrap();
+    let kde1 = margflow::Kde::load(&k).unwrap();
+    assert_eq!(maf1.log_prob(&probe).unwrap(), maf.log_prob(&probe).unwrap());
+    assert_eq!(kde1.log_prob(&probe).unwrap(), kde.log_prob(&probe).unwrap());
+    // An unbounded model without its location and scale (a version-2 file cut short) is
+    // refused with a model error rather than read as a box.
+    let open = small_cfg(1).fit(&s, None, 2).unwrap();
+    let o = dir.path().join("open");
+    open.save(&o).unwrap();
+    as_version_1(&o);
+    assert!(matches!(Maf::load(&o), Err(Error::Model { .. })));
 }
 
 #[test]

@@ -135,17 +135,24 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The limits as the user would write them, `name ∈ (lo, hi)`, or `no limits`.
+/// The limits in words: `0 < a < 1, b > 0`, or `no limits`.
 fn describe_bounds(bounds: Option<&crate::Bounds>, names: &[String]) -> String {
+    use crate::Side;
     let Some(b) = bounds else {
         return "no limits".into();
     };
-    let side = |v: f64| if v.is_finite() { format!("{v}") } else { String::new() };
     let parts: Vec<String> = names
         .iter()
         .enumerate()
-        .filter(|&(j, _)| b.side(j) != crate::Side::Neither)
-        .map(|(j, n)| format!("{n} ∈ ({}:{})", side(b.lo()[j]), side(b.hi()[j])))
+        .filter_map(|(j, n)| {
+            let (lo, hi) = (b.lo()[j], b.hi()[j]);
+            match b.side(j) {
+                Side::Both => Some(format!("{lo} < {n} < {hi}")),
+                Side::Lower => Some(format!("{n} > {lo}")),
+                Side::Upper => Some(format!("{n} < {hi}")),
+                Side::Neither => None,
+            }
+        })
         .collect();
     if parts.is_empty() {
         "no limits".into()
