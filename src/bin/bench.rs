@@ -32,7 +32,8 @@ struct Args {
     /// Only these estimators (maf, kde, piecewise-maf, piecewise-kde).
     #[arg(long, value_delimiter = ',')]
     estimators: Option<Vec<String>>,
-    /// Fit on the default Kish-widened sample range instead of the benchmark box.
+    /// Fit with the library's default instead of the benchmark box: no bounds, every
+    /// parameter unbounded.
     #[arg(long)]
     default_bounds: bool,
 }
@@ -79,7 +80,7 @@ fn time_ms<T>(f: impl Fn() -> T) -> f64 {
 
 /// The box each estimator is fitted on: the true prior box where the target has one, else
 /// the truth's mean ± 10 sd, a generous "prior" that held-out points never leave (with the
-/// default Kish-widened sample range a few of 10,000 held-out points fall outside and get −∞).
+/// Kish-widened sample range a few of 10,000 held-out points fall outside and get −∞).
 fn benchmark_box(target: Target) -> Bounds {
     target.bounds().unwrap_or_else(|| {
         let (m, c) = target.moments();
