@@ -270,6 +270,17 @@ pub(super) fn check_nested_rows(
 /// are `−∞` (anesthetic's `logzero`, the same threshold).
 pub const LOG_ZERO: f64 = -1e30;
 
+/// The level at which margflow's sampler writes points where the likelihood vanishes
+/// (`L = 0`), and the birth contour of the points that replace them: just above
+/// [`LOG_ZERO`], so that anesthetic and these readers keep such points, with weight exactly
+/// zero (`exp(−1e29) = 0` in `f64`), and count the prior volume they held. The initial live
+/// points are born at `−∞` (written as [`LOG_ZERO`]), below this level, and the points drawn
+/// to replace the vanishing ones are born at it; so the vanishing points die as a plateau, with
+/// `n, n − 1, …` live points (Fowlie, Handley & Su 2021, arXiv:2010.13884), which removes the
+/// prior volume where `L = 0` from `X` without a bias. The sampler treats every `log L` at or
+/// below this level as `L = 0`: `exp` of it is zero in `f64` anyway.
+pub const LOG_L_VANISHING: f64 = -1e29;
+
 /// `m` with `log L` (column `d`) and `log L_birth` (column `d + 1`) at or below [`LOG_ZERO`]
 /// set to `−∞`.
 fn log_zero_to_neg_inf(mut m: Matrix, d: usize) -> Matrix {
