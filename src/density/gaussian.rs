@@ -155,7 +155,7 @@ impl Gaussian {
 /// Cholesky factor of a symmetric positive-definite matrix (see [`crate::linalg::cholesky`]).
 fn cholesky(a: &Matrix) -> Result<Matrix> {
     let d = a.nrows();
-    let l = crate::linalg::cholesky(a.as_slice(), d).ok_or_else(|| {
+    let l = crate::linalg::cholesky(a.as_slice(), d)?.ok_or_else(|| {
         Error::invalid(
             "cov",
             "not positive definite; check for duplicated or constant parameters",

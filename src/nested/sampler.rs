@@ -219,7 +219,7 @@ pub fn sample<L: LogLikelihood>(
             since_clustering = 0;
         }
         since_clustering = since_clustering.saturating_add(kb);
-        let chols = whitening(&live, n_clusters, d);
+        let chols = whitening(&live, n_clusters, d)?;
 
         // Start points above the contour, and one seed per chain, drawn in order.
         let eligible: Vec<usize> = (0..live.len())
@@ -452,7 +452,7 @@ fn reassign_volumes(
 /// global covariance when there are none. The global one would be wrong for a small mode among
 /// many: its steps span the whole prior, so a chain started in the mode leaves it, the mode
 /// loses its births and dies out.
-fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
+fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Result<Vec<Vec<f64>>> {
     let pts: Vec<Vec<f64>> = live.iter().map(|p| p.u.clone()).collect();
     let all: Vec<usize> = (0..live.len()).collect();
     let members: Vec<Vec<usize>> = (0..n_clusters)
@@ -473,9 +473,9 @@ fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
     }
     let fallback = if dof > 0.0 && n_clusters > 1 {
         pooled.iter_mut().for_each(|p| *p /= dof);
-        cholesky_regularised(&pooled, d)
+        cholesky_regularised(&pooled, d)?
     } else {
-        cholesky_regularised(&mean_cov(&pts, &all, d).1, d)
+        cholesky_regularised(&mean_cov(&pts, &all, d).1, d)?
     };
     members
         .iter()
@@ -483,7 +483,7 @@ fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
             if idx.len() > d + 1 {
                 cholesky_regularised(&mean_cov(&pts, idx, d).1, d)
             } else {
-                fallback.clone()
+                Ok(fallback.clone())
             }
         })
         .collect()
