@@ -81,6 +81,21 @@ pub enum Error {
         /// What happened and what to try.
         reason: String,
     },
+    /// A request for more memory or disk space than there is: `needed` bytes where `available`
+    /// are (the machine's physical memory, or the free space on the output's file system).
+    #[error("`{arg}` needs about {needed} bytes, more than the {available} bytes {what}: {hint}")]
+    TooLarge {
+        /// The argument or CLI flag that asked for it.
+        arg: String,
+        /// Bytes needed (saturating at `u64::MAX`).
+        needed: u64,
+        /// Bytes available.
+        available: u64,
+        /// What the available bytes are (for example `of physical memory`).
+        what: String,
+        /// What to do instead.
+        hint: String,
+    },
     /// An error from candle (tensor shapes, devices).
     #[error("candle: {0}")]
     Candle(#[from] candle_core::Error),

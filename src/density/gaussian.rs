@@ -198,6 +198,7 @@ impl Density for Gaussian {
 impl Sample for Gaussian {
     fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
         let d = self.dim();
+        crate::matrix::check_fits_in_memory("n", n, d, 1)?;
         let mut out = Matrix::zeros(n, d);
         let mut z = vec![0.0; d];
         for i in 0..n {

@@ -300,13 +300,23 @@ pub fn read_csv(path: &Path, weights_column: Option<&str>) -> Result<WeightedSam
 /// a quote or a line break in a name). Numbers use Rust's shortest round-trip format, so
 /// reading the file back gives the same bits; infinities are written `inf` / `-inf`.
 pub fn write_csv<W: Write>(mut out: W, names: &[String], values: &Matrix) -> std::io::Result<()> {
-    {
-        let mut w = ::csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(&mut out);
-        w.write_record(names).map_err(std::io::Error::other)?;
-        w.flush()?;
-    }
+    write_csv_header(&mut out, names)?;
+    write_csv_rows(&mut out, values)
+}
+
+/// The header row of [`write_csv`], quoted where CSV needs it.
+pub fn write_csv_header<W: Write>(mut out: W, names: &[String]) -> std::io::Result<()> {
+    let mut w = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(&mut out);
+    w.write_record(names).map_err(std::io::Error::other)?;
+    w.flush()
+}
+
+/// The data rows of [`write_csv`] (shortest round-trip numbers), for writing a large table a
+/// chunk of rows at a time.
+pub fn write_csv_rows<W: Write>(mut out: W, values: &Matrix) -> std::io::Result<()> {
+    use std::fmt::Write as _;
     let mut line = String::new();
     for r in values.rows() {
         line.clear();
@@ -314,9 +324,10 @@ pub fn write_csv<W: Write>(mut out: W, names: &[String], values: &Matrix) -> std
             if j > 0 {
                 line.push(',');
             }
-            line.push_str(&format!("{v:?}"));
+            let _ = write!(line, "{v:?}");
         }
-        writeln!(out, "{line}")?;
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }
