@@ -15,7 +15,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 
 /// The on-disk format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -179,6 +179,8 @@ fn read_yaml<T: DeserializeOwned>(dir: &Path) -> Result<T> {
     let path = dir.join(META_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     serde_saphyr::from_str(&text).map_err(|e| Error::Parse {
+        kind: ParseKind::Format,
+        column: None,
         path,
         line: 0,
         reason: format!("invalid model metadata: {e}"),

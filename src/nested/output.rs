@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::run::NestedRun;
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
 use crate::samples::csv::parse_number;
 use crate::samples::readers::nested::{LOG_L_VANISHING, LOG_ZERO};
@@ -140,12 +140,16 @@ pub fn read_polychord(root: &Path, n_simulations: usize, seed: u64) -> Result<Ne
     {
         let r: Option<Vec<f64>> = line.split_whitespace().map(parse_number).collect();
         let r = r.ok_or_else(|| Error::Parse {
+            kind: ParseKind::NotANumber,
+            column: None,
             path: path.clone(),
             line: i + 1,
             reason: "not a number".into(),
         })?;
         if r.len() < 3 || rows.first().is_some_and(|f| f.len() != r.len()) {
             return Err(Error::Parse {
+                kind: ParseKind::FieldCount,
+                column: None,
                 path: path.clone(),
                 line: i + 1,
                 reason: format!(
@@ -158,6 +162,8 @@ pub fn read_polychord(root: &Path, n_simulations: usize, seed: u64) -> Result<Ne
     }
     if rows.is_empty() {
         return Err(Error::Parse {
+            kind: ParseKind::Empty,
+            column: None,
             path,
             line: 0,
             reason: "no dead points".into(),
