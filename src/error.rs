@@ -60,10 +60,23 @@ pub enum Error {
     Parse {
         /// The file.
         path: PathBuf,
-        /// Line number, from 1 (0 when the whole file is at fault).
+        /// Line number, from 1 (0 when the whole file is at fault; the row for binary formats).
         line: usize,
-        /// What was wrong.
+        /// Column (field) number, from 1, when one column is at fault.
+        column: Option<usize>,
+        /// What kind of fault, for matching.
+        kind: ParseKind,
+        /// What was wrong, in words.
         reason: String,
+    },
+    /// A path from which no chain format could be read: every format tried, with its error
+    /// (none when no file or root of that name exists).
+    #[error("{}", no_chain_format_message(path, tried))]
+    NoChainFormat {
+        /// The file or root given.
+        path: PathBuf,
+        /// Each format that was tried, and why it failed.
+        tried: Vec<(crate::samples::readers::ChainFormat, Box<Error>)>,
     },
     /// A saved model that cannot be loaded (wrong version, shape or kind).
     #[error("model {path}: {reason}")]
@@ -80,6 +93,21 @@ pub enum Error {
         context: String,
         /// What happened and what to try.
         reason: String,
+    },
+    /// A request for more memory or disk space than there is: `needed` bytes where `available`
+    /// are (the machine's physical memory, or the free space on the output's file system).
+    #[error("`{arg}` needs about {needed} bytes, more than the {available} bytes {what}: {hint}")]
+    TooLarge {
+        /// The argument or CLI flag that asked for it.
+        arg: String,
+        /// Bytes needed (saturating at `u64::MAX`).
+        needed: u64,
+        /// Bytes available.
+        available: u64,
+        /// What the available bytes are (for example `of physical memory`).
+        what: String,
+        /// What to do instead.
+        hint: String,
     },
     /// An error from candle (tensor shapes, devices).
     #[error("candle: {0}")]
@@ -158,6 +186,45 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// What was wrong with a malformed input file ([`Error::Parse`]), for code (and tests) that
+/// must tell faults apart without reading the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseKind {
+    /// A field that is not a number.
+    NotANumber,
+    /// NaN or an infinity where only finite numbers (or, for `log L`, `−∞`) are allowed.
+    NonFinite,
+    /// A row with the wrong number of fields, or an array or file with too few columns or the
+    /// wrong shape for its format.
+    FieldCount,
+    /// No data: no rows, no dead points, no live points where they are needed.
+    Empty,
+    /// A negative weight, or no sample that carries weight (no posterior mass).
+    Weight,
+    /// Column or parameter names: missing, duplicated, or not matching the columns.
+    Names,
+    /// A nested-sampling birth contour at or above its point's own `log L`.
+    BirthContour,
+    /// Anything else about the file's structure (not UTF-8, not CSV, an HDF5 or parquet file
+    /// of another layout, unreadable metadata).
+    Format,
+}
+
+fn no_chain_format_message(
+    path: &std::path::Path,
+    tried: &[(crate::samples::readers::ChainFormat, Box<Error>)],
+) -> String {
+    if tried.is_empty() {
+        return format!("{}: no file or chain root of that name; expected a .csv, .parquet, .h5 file, a root with root_1.txt, root.1.txt, root.txt, root_dead-birth.txt, ROOTdead-birth.txt, ROOTev.dat or root_post_equal_weights.dat, or a NestedFit or UltraNest folder", path.display());
+    }
+    let list: Vec<String> = tried.iter().map(|(f, e)| format!("{f:?}: {e}")).collect();
+    format!(
+        "{}: no chain format could read it; tried:\n  - {}",
+        path.display(),
+        list.join("\n  - ")
+    )
 }
 
 /// `Result` with margflow's [`Error`].

@@ -32,7 +32,7 @@ pub mod transform;
 
 pub use cluster::{ClusterConfig, ForCluster, Piecewise, PiecewiseConfig};
 pub use density::{log_like, Density, Estimator, Sample, UniformBox, UnitCube};
-pub use error::{Error, OutsideBounds, Result};
+pub use error::{Error, OutsideBounds, ParseKind, Result};
 pub use fit::Fit;
 pub use flow::{Maf, MafConfig, MafNet};
 pub use kde::{Bandwidth, Kde, KdeConfig};

@@ -2,12 +2,28 @@
 //! solves with lower-triangular matrices (all row-major `d × d` slices), `log Σ exp`, and
 //! means and covariances. Used by the KDE, the nested sampler, the Gaussian densities and the
 //! benchmark targets.
+//!
+//! Functions that take a row-major `d × d` slice check its length and return
+//! [`Error::DimensionMismatch`] (checked in release builds too, so that a wrong size can never
+//! read past a matrix or silently factor part of one).
+
+use crate::error::{Error, Result};
+
+/// `Ok(())` when `a` holds `d × d` numbers; [`Error::DimensionMismatch`] naming `arg`
+/// otherwise (also when `d × d` overflows).
+pub fn check_square(arg: &str, a: &[f64], d: usize) -> Result<()> {
+    match d.checked_mul(d) {
+        Some(n) if n == a.len() => Ok(()),
+        n => Err(Error::dims(arg, n.unwrap_or(usize::MAX), a.len())),
+    }
+}
 
 /// Lower Cholesky factor `L` (row-major `d × d`, `L Lᵀ = A`) of a symmetric matrix `A`.
 ///
-/// Returns `None` unless `A` is numerically positive definite.
-pub fn cholesky(a: &[f64], d: usize) -> Option<Vec<f64>> {
-    debug_assert_eq!(a.len(), d * d);
+/// `Ok(None)` unless `A` is numerically positive definite (callers say what that means for
+/// them); [`Error::DimensionMismatch`] unless `a` holds `d × d` numbers.
+pub fn cholesky(a: &[f64], d: usize) -> Result<Option<Vec<f64>>> {
+    check_square("a", a, d)?;
     let mut l = vec![0.0; d * d];
     for i in 0..d {
         for j in 0..=i {
@@ -17,7 +33,7 @@ pub fn cholesky(a: &[f64], d: usize) -> Option<Vec<f64>> {
             }
             if i == j {
                 if s.is_nan() || s <= 0.0 || s.is_infinite() {
-                    return None;
+                    return Ok(None);
                 }
                 l[i * d + i] = s.sqrt();
             } else {
@@ -25,14 +41,15 @@ pub fn cholesky(a: &[f64], d: usize) -> Option<Vec<f64>> {
             }
         }
     }
-    Some(l)
+    Ok(Some(l))
 }
 
 /// Cholesky factor of `A`, regularised when needed: `A + ε tr(A)/d · I` with `ε` growing from
 /// `1e-12` until the factorisation succeeds; the identity if `A` is hopeless (non-finite).
-pub fn cholesky_regularised(a: &[f64], d: usize) -> Vec<f64> {
-    if let Some(l) = cholesky(a, d) {
-        return l;
+/// [`Error::DimensionMismatch`] unless `a` holds `d × d` numbers.
+pub fn cholesky_regularised(a: &[f64], d: usize) -> Result<Vec<f64>> {
+    if let Some(l) = cholesky(a, d)? {
+        return Ok(l);
     }
     let scale = (0..d).map(|i| a[i * d + i]).sum::<f64>() / d as f64;
     if scale.is_finite() && scale > 0.0 {
@@ -42,8 +59,8 @@ pub fn cholesky_regularised(a: &[f64], d: usize) -> Vec<f64> {
             for i in 0..d {
                 b[i * d + i] += eps * scale;
             }
-            if let Some(l) = cholesky(&b, d) {
-                return l;
+            if let Some(l) = cholesky(&b, d)? {
+                return Ok(l);
             }
             eps *= 10.0;
         }
@@ -56,7 +73,7 @@ pub fn cholesky_regularised(a: &[f64], d: usize) -> Vec<f64> {
             1.0
         };
     }
-    id
+    Ok(id)
 }
 
 /// `out = L v` for a lower-triangular row-major `L`.
@@ -131,7 +148,7 @@ mod tests {
     #[test]
     fn cholesky_reproduces_matrix_and_solves() {
         let a = [4.0, 2.0, 0.4, 2.0, 5.0, 1.0, 0.4, 1.0, 3.0];
-        let l = cholesky(&a, 3).unwrap();
+        let l = cholesky(&a, 3).unwrap().unwrap();
         for i in 0..3 {
             for j in 0..3 {
                 let s: f64 = (0..3).map(|k| l[i * 3 + k] * l[j * 3 + k]).sum();
@@ -146,8 +163,24 @@ mod tests {
         for k in 0..3 {
             assert!((back[k] - v[k]).abs() < 1e-12);
         }
-        assert!(cholesky(&[1.0, 2.0, 2.0, 1.0], 2).is_none());
-        assert!(cholesky_regularised(&[1.0, 1.0, 1.0, 1.0], 2)[3] > 0.0);
+        assert!(cholesky(&[1.0, 2.0, 2.0, 1.0], 2).unwrap().is_none());
+        assert!(cholesky_regularised(&[1.0, 1.0, 1.0, 1.0], 2).unwrap()[3] > 0.0);
+    }
+
+    #[test]
+    fn a_matrix_of_the_wrong_size_is_a_typed_error_in_release_builds_too() {
+        for (len, d) in [(3, 2), (5, 2), (0, 1), (4, usize::MAX)] {
+            let a = vec![1.0; len];
+            assert!(matches!(
+                cholesky(&a, d),
+                Err(Error::DimensionMismatch { ref arg, got, .. }) if arg == "a" && got == len
+            ));
+            assert!(matches!(
+                cholesky_regularised(&a, d),
+                Err(Error::DimensionMismatch { .. })
+            ));
+        }
+        assert_eq!(cholesky(&[], 0).unwrap(), Some(vec![]));
     }
 
     #[test]

@@ -2,6 +2,40 @@
 
 use crate::error::{Error, Result};
 
+/// The machine's physical memory in bytes (`u64::MAX` where the system does not say).
+pub fn physical_memory() -> u64 {
+    // SAFETY: sysconf only reads system configuration.
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    if pages > 0 && size > 0 {
+        (pages as u64).saturating_mul(size as u64)
+    } else {
+        u64::MAX
+    }
+}
+
+/// `Ok(())` when `copies` matrices of `nrows × ncols` `f64` fit in the machine's physical
+/// memory; [`Error::TooLarge`] naming `arg` otherwise, so that a huge request is a clear error
+/// instead of an allocation failure that aborts the process.
+pub fn check_fits_in_memory(arg: &str, nrows: usize, ncols: usize, copies: usize) -> Result<()> {
+    let needed = (nrows as u128) * (ncols.max(1) as u128) * 8 * (copies.max(1) as u128);
+    let available = physical_memory();
+    if needed > available as u128 {
+        return Err(Error::TooLarge {
+            arg: arg.to_string(),
+            needed: u64::try_from(needed).unwrap_or(u64::MAX),
+            available,
+            what: "of physical memory".into(),
+            hint: format!("{nrows} rows of {ncols} numbers do not fit in memory; draw fewer at a time (`margflow sample` streams any number in chunks)"),
+        });
+    }
+    Ok(())
+}
+
 /// Row-major `nrows × ncols` matrix of `f64`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Matrix {
@@ -156,5 +190,31 @@ impl Matrix {
             return Err(Error::dims(arg, dim, self.ncols));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::density::{Gaussian, Sample};
+
+    #[test]
+    fn a_request_beyond_physical_memory_is_a_typed_error_not_an_abort() {
+        assert!(check_fits_in_memory("n", 1000, 4, 2).is_ok());
+        let g = Gaussian::standard(2).unwrap();
+        match g.sample_seeded(100_000_000_000, 1) {
+            Err(Error::TooLarge { arg, needed, .. }) => {
+                assert_eq!(arg, "n");
+                assert_eq!(needed, 1_600_000_000_000);
+            }
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        assert!(matches!(
+            check_fits_in_memory("n", usize::MAX, usize::MAX, 2),
+            Err(Error::TooLarge {
+                needed: u64::MAX,
+                ..
+            })
+        ));
     }
 }

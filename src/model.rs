@@ -137,6 +137,7 @@ impl Density for AnyModel {
 
 impl Sample for AnyModel {
     fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
+        crate::matrix::check_fits_in_memory("n", n, self.dim(), 2)?;
         dispatch!(self, m => m.sample(n, rng))
     }
 }

@@ -15,7 +15,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 
 /// The on-disk format version this build writes. Version 2 added open bounds (`null` limits)
 /// with the location and scale of open coordinates; version-1 files (finite boxes) still load.
@@ -53,10 +53,26 @@ pub struct Envelope<T> {
 pub struct Arrays(pub BTreeMap<String, (Vec<usize>, Vec<f64>)>);
 
 impl Arrays {
-    /// Adds an array; `data.len()` must equal the product of `shape`.
-    pub fn insert(&mut self, name: impl Into<String>, shape: Vec<usize>, data: Vec<f64>) {
-        debug_assert_eq!(shape.iter().product::<usize>(), data.len());
-        self.0.insert(name.into(), (shape, data));
+    /// Adds an array. [`Error::DimensionMismatch`] (naming the array) unless `data.len()` is
+    /// the product of `shape`, checked in release builds too, so that a model with an array of
+    /// the wrong size is never written.
+    pub fn insert(
+        &mut self,
+        name: impl Into<String>,
+        shape: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Result<()> {
+        let name = name.into();
+        let size = shape.iter().try_fold(1usize, |a, &s| a.checked_mul(s));
+        if size != Some(data.len()) {
+            return Err(Error::dims(
+                format!("array `{name}` of shape {shape:?}"),
+                size.unwrap_or(usize::MAX),
+                data.len(),
+            ));
+        }
+        self.0.insert(name, (shape, data));
+        Ok(())
     }
 
     /// Takes an array out, checking its shape.
@@ -155,7 +171,9 @@ pub fn read_model<T: DeserializeOwned>(dir: &Path, kind: &str) -> Result<(T, Arr
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
             .collect();
-        arrays.insert(name, view.shape().to_vec(), data);
+        arrays
+            .insert(name, view.shape().to_vec(), data)
+            .map_err(|e| Error::model(dir, format!("{WEIGHTS_FILE}: {e}")))?;
     }
     Ok((env.model, arrays))
 }
@@ -164,6 +182,8 @@ fn read_yaml<T: DeserializeOwned>(dir: &Path) -> Result<T> {
     let path = dir.join(META_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     serde_saphyr::from_str(&text).map_err(|e| Error::Parse {
+        kind: ParseKind::Format,
+        column: None,
         path,
         line: 0,
         reason: format!("invalid model metadata: {e}"),
@@ -178,4 +198,23 @@ fn check_version(dir: &Path, v: u32) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_array_whose_data_does_not_fill_its_shape_is_a_typed_error() {
+        let mut a = Arrays::default();
+        a.insert("ok", vec![2, 3], vec![0.0; 6]).unwrap();
+        a.insert("scalar", vec![], vec![1.0]).unwrap();
+        for (shape, len) in [(vec![2, 3], 5), (vec![0], 1), (vec![usize::MAX, 2], 0)] {
+            assert!(matches!(
+                a.insert("bad", shape, vec![0.0; len]),
+                Err(Error::DimensionMismatch { ref arg, got, .. }) if arg.contains("`bad`") && got == len
+            ));
+        }
+        assert_eq!(a.0.len(), 2);
+    }
 }

@@ -284,3 +284,105 @@ fn half_bounds_on_the_wrong_side_are_refused() {
     let yaml = std::fs::read_to_string(Path::new(m).join("model.yaml")).unwrap();
     assert!(yaml.contains("format_version: 2"), "{yaml}");
 }
+
+/// A KDE model of the test chain (fast to fit), saved in `dir/kde`.
+fn kde_model(dir: &Path) -> String {
+    let chain = dir.join("chain.csv");
+    write_chain(&chain);
+    let model = dir.join("kde");
+    let m = model.to_str().unwrap().to_string();
+    stdout(&margflow(&[
+        "train",
+        "--input",
+        chain.to_str().unwrap(),
+        "--output",
+        &m,
+        "--params",
+        "a,b",
+        "--weights-column",
+        "w",
+        "--bounds",
+        "-1:3,-4:0",
+        "--estimator",
+        "kde",
+        "--quiet",
+    ]));
+    m
+}
+
+#[test]
+fn sample_refuses_a_request_that_cannot_fit_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = kde_model(dir.path());
+    let out = dir.path().join("huge.csv");
+    // 10¹¹ rows of two numbers is terabytes of CSV: refused before a row is written, with
+    // an error that names the flag and the sizes, and no abort.
+    let o = margflow(&[
+        "sample",
+        "--model",
+        &m,
+        "-n",
+        "100000000000",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert_eq!(o.status.code(), Some(1), "an error exit, not an abort");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("`-n` needs about") && err.contains("free on the file system"),
+        "{err}"
+    );
+    assert!(
+        std::fs::metadata(&out).unwrap().len() < 100,
+        "nothing but the file was made"
+    );
+}
+
+#[test]
+fn sample_streams_a_large_request_in_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = kde_model(dir.path());
+    // More rows than one chunk (65 536), with a partial last chunk.
+    let n = 3 * 65_536 + 123;
+    let out = dir.path().join("many.csv");
+    let file = |o: &Path| {
+        stdout(&margflow(&[
+            "sample",
+            "--model",
+            &m,
+            "-n",
+            &n.to_string(),
+            "--seed",
+            "4",
+            "--output",
+            o.to_str().unwrap(),
+        ]))
+    };
+    assert!(
+        file(&out).is_empty(),
+        "with --output nothing goes to stdout"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().next(), Some("a,b"));
+    assert_eq!(text.lines().count(), n + 1);
+    // Same seed, same rows; and the same rows on stdout.
+    let again = dir.path().join("again.csv");
+    file(&again);
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
+    let piped = stdout(&margflow(&[
+        "sample",
+        "--model",
+        &m,
+        "-n",
+        &n.to_string(),
+        "--seed",
+        "4",
+    ]));
+    assert_eq!(piped, text);
+    // The chunks are independent draws, not repeats of the first.
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_ne!(rows[0], rows[65_536]);
+    let distinct: std::collections::HashSet<&&str> = rows.iter().collect();
+    assert_eq!(distinct.len(), n);
+}

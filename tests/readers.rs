@@ -7,10 +7,18 @@ use std::path::Path;
 use margflow::samples::readers::{getdist, nested, ChainFormat, Ranges};
 use margflow::samples::{read_chain, read_chain_full};
 use margflow::stats::cosmology::{chains_dir, COSMO_PARAMS};
-use margflow::Error;
+use margflow::{Error, ParseKind};
 
 fn write(dir: &Path, name: &str, text: &str) {
     fs::write(dir.join(name), text).unwrap();
+}
+
+/// The parse error's kind and column.
+fn parse_kind(e: &Error) -> (ParseKind, Option<usize>) {
+    match e {
+        Error::Parse { kind, column, .. } => (*kind, *column),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
 }
 
 fn parse_line(e: &Error) -> (String, usize) {
@@ -149,15 +157,19 @@ fn bad_input_names_file_and_line() {
     write(t.path(), "b_1.txt", "1 0 0.1 0.2\n1 0 0.3\n");
     let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
     assert_eq!(parse_line(&e), ("b_1.txt".into(), 2));
+    assert_eq!(parse_kind(&e), (ParseKind::FieldCount, None));
     // NaN.
     write(t.path(), "b_1.txt", "1 0 0.1 0.2\n\n1 0 nan 0.2\n");
     let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
     assert_eq!(parse_line(&e), ("b_1.txt".into(), 3));
+    // Column 3 is `a`, after the weight and −2 log L.
+    assert_eq!(parse_kind(&e), (ParseKind::NonFinite, Some(3)));
     assert!(e.to_string().contains("`a`"), "{e}");
     // Negative weight.
     write(t.path(), "b_1.txt", "1 0 0.1 0.2\n-1 0 0.3 0.2\n");
     let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
     assert_eq!(parse_line(&e), ("b_1.txt".into(), 2));
+    assert_eq!(parse_kind(&e).0, ParseKind::Weight);
     // Paramnames disagreeing with the column count (every row is then wrong).
     write(t.path(), "b_1.txt", "1 0 0.1 0.2 0.3\n");
     let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
@@ -165,37 +177,58 @@ fn bad_input_names_file_and_line() {
     // Empty chain.
     write(t.path(), "b_1.txt", "\n\n");
     let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
-    assert!(e.to_string().contains("empty"), "{e}");
+    assert_eq!(parse_kind(&e).0, ParseKind::Empty);
     // Not a number.
     write(t.path(), "b_1.txt", "1 0 0.1 x0.2\n");
-    assert_eq!(
-        parse_line(&getdist::read_getdist(&t.path().join("b"), None).unwrap_err()),
-        ("b_1.txt".into(), 1)
-    );
+    let e = getdist::read_getdist(&t.path().join("b"), None).unwrap_err();
+    assert_eq!(parse_line(&e), ("b_1.txt".into(), 1));
+    assert_eq!(parse_kind(&e), (ParseKind::NotANumber, Some(4)));
     // PolyChord paramnames that do not match.
     write(t.path(), "b.txt", "1 0 0.1 0.2 0.3\n");
     let e = nested::read_weighted_txt(&t.path().join("b")).unwrap_err();
+    assert_eq!(parse_kind(&e).0, ParseKind::Names);
     assert!(e.to_string().contains("paramnames"), "{e}");
+    // A nested point born above its own log L (column 4 holds the birth contour).
+    write(
+        t.path(),
+        "n_dead-birth.txt",
+        "0.1 0.2 -3 -9\n0.1 0.3 -5 -4\n",
+    );
+    let e = nested::read_dead_birth(&t.path().join("n")).unwrap_err();
+    assert_eq!(parse_line(&e), ("n_dead-birth.txt".into(), 2));
+    assert_eq!(parse_kind(&e), (ParseKind::BirthContour, Some(4)));
     // Missing files: a typed I/O error, and read_chain lists what it tried.
     assert!(matches!(
         getdist::read_getdist(&t.path().join("nothing"), None),
         Err(Error::Io { .. })
     ));
-    let e = read_chain(t.path().join("nothing")).unwrap_err();
-    assert!(e.to_string().contains("no file or chain root"), "{e}");
-    // A root where two formats exist and both fail: both are listed.
-    let e = read_chain(t.path().join("b")).unwrap_err();
-    let msg = e.to_string();
-    assert!(
-        msg.contains("GetDist") && msg.contains("PolyChord"),
-        "{msg}"
-    );
+    match read_chain(t.path().join("nothing")) {
+        Err(Error::NoChainFormat { tried, .. }) => assert!(tried.is_empty()),
+        other => panic!("expected NoChainFormat, got {other:?}"),
+    }
+    // A root where two formats exist and both fail: both are listed, each with its error.
+    match read_chain(t.path().join("b")) {
+        Err(Error::NoChainFormat { tried, .. }) => {
+            let formats: Vec<ChainFormat> = tried.iter().map(|(f, _)| *f).collect();
+            assert!(
+                formats.contains(&ChainFormat::GetDist)
+                    && formats.contains(&ChainFormat::PolyChord),
+                "{formats:?}"
+            );
+            assert!(tried
+                .iter()
+                .all(|(_, e)| matches!(**e, Error::Parse { .. } | Error::Io { .. })));
+        }
+        other => panic!("expected NoChainFormat, got {other:?}"),
+    }
     // Ranges with a bad entry.
     write(t.path(), "r.ranges", "a 0 1\nb 0\n");
-    assert_eq!(
-        parse_line(&Ranges::read(&t.path().join("r.ranges")).unwrap_err()),
-        ("r.ranges".into(), 2)
-    );
+    let e = Ranges::read(&t.path().join("r.ranges")).unwrap_err();
+    assert_eq!(parse_line(&e), ("r.ranges".into(), 2));
+    assert_eq!(parse_kind(&e).0, ParseKind::FieldCount);
+    write(t.path(), "r.ranges", "a 0 1\nb x N\n");
+    let e = Ranges::read(&t.path().join("r.ranges")).unwrap_err();
+    assert_eq!(parse_kind(&e), (ParseKind::NotANumber, Some(2)));
 }
 
 #[test]

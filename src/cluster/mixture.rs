@@ -189,6 +189,7 @@ impl<M: Estimator> Density for Piecewise<M> {
 
 impl<M: Estimator> Sample for Piecewise<M> {
     fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
+        crate::matrix::check_fits_in_memory("n", n, self.dim() + 1, 2)?;
         let picks: Vec<usize> = (0..n).map(|_| self.choose(rng.random::<f64>()).0).collect();
         let mut counts = vec![0usize; self.components.len()];
         for &k in &picks {

@@ -45,7 +45,7 @@ impl<M: Estimator + Persist> Persist for Piecewise<M> {
             silhouette: self.silhouette().to_vec(),
         };
         let mut arrays = Arrays::default();
-        arrays.insert("log_shares", vec![k], self.log_shares().to_vec());
+        arrays.insert("log_shares", vec![k], self.log_shares().to_vec())?;
         write_model(dir, Self::KIND, &meta, &arrays)?;
         for (c, comp) in self.components().iter().enumerate() {
             comp.save(&component_dir(dir, c))?;

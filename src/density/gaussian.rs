@@ -155,7 +155,7 @@ impl Gaussian {
 /// Cholesky factor of a symmetric positive-definite matrix (see [`crate::linalg::cholesky`]).
 fn cholesky(a: &Matrix) -> Result<Matrix> {
     let d = a.nrows();
-    let l = crate::linalg::cholesky(a.as_slice(), d).ok_or_else(|| {
+    let l = crate::linalg::cholesky(a.as_slice(), d)?.ok_or_else(|| {
         Error::invalid(
             "cov",
             "not positive definite; check for duplicated or constant parameters",
@@ -198,6 +198,7 @@ impl Density for Gaussian {
 impl Sample for Gaussian {
     fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
         let d = self.dim();
+        crate::matrix::check_fits_in_memory("n", n, d, 1)?;
         let mut out = Matrix::zeros(n, d);
         let mut z = vec![0.0; d];
         for i in 0..n {

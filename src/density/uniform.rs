@@ -55,6 +55,7 @@ impl Density for UniformBox {
 impl Sample for UniformBox {
     fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
         let d = self.dim();
+        crate::matrix::check_fits_in_memory("n", n, d, 1)?;
         let mut x = Matrix::zeros(n, d);
         for i in 0..n {
             for j in 0..d {

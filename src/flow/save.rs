@@ -69,8 +69,8 @@ impl Persist for Maf {
         };
         let mut arrays = Arrays::default();
         let (shift, scale) = net.standardisation();
-        arrays.insert(SHIFT, vec![shift.len()], shift.to_vec());
-        arrays.insert(SCALE, vec![scale.len()], scale.to_vec());
+        arrays.insert(SHIFT, vec![shift.len()], shift.to_vec())?;
+        arrays.insert(SCALE, vec![scale.len()], scale.to_vec())?;
         let p = net.params();
         for k in 0..lay.arch.n_mades {
             let base = k * lay.made_size;
@@ -81,8 +81,8 @@ impl Persist for Maf {
                     weight_name(k, l),
                     vec![ls.n_out, ls.n_in],
                     p[w..w + ls.n_out * ls.n_in].to_vec(),
-                );
-                arrays.insert(bias_name(k, l), vec![ls.n_out], p[b..b + ls.n_out].to_vec());
+                )?;
+                arrays.insert(bias_name(k, l), vec![ls.n_out], p[b..b + ls.n_out].to_vec())?;
             }
         }
         write_model(dir, Self::KIND, &meta, &arrays)

@@ -178,9 +178,9 @@ impl Fit for KdeConfig {
 
 /// The Cholesky factor of `h² cov`, or the error for samples that do not span every dimension.
 fn kernel_chol(cov: &[f64], h: f64) -> Result<Vec<f64>> {
-    let d = (cov.len() as f64).sqrt() as usize;
+    let d = (cov.len() as f64).sqrt().round() as usize;
     let kernel: Vec<f64> = cov.iter().map(|c| c * h * h).collect();
-    crate::linalg::cholesky(&kernel, d).ok_or_else(|| {
+    crate::linalg::cholesky(&kernel, d)?.ok_or_else(|| {
         Error::invalid(
             "samples",
             "the samples' covariance in the Gaussianised space is singular (repeated or collinear points, or an effective sample size near 1); a KDE needs samples that span every dimension",

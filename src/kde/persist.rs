@@ -45,9 +45,9 @@ impl Persist for Kde {
             bandwidth: None,
         };
         let mut arrays = Arrays::default();
-        arrays.insert("centres", vec![n, d], l.centres().as_slice().to_vec());
-        arrays.insert("log_weights", vec![n], l.log_weights().to_vec());
-        arrays.insert("chol", vec![d, d], l.chol.clone());
+        arrays.insert("centres", vec![n, d], l.centres().as_slice().to_vec())?;
+        arrays.insert("log_weights", vec![n], l.log_weights().to_vec())?;
+        arrays.insert("chol", vec![d, d], l.chol.clone())?;
         write_model(dir, Self::KIND, &meta, &arrays)
     }
 

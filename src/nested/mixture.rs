@@ -267,7 +267,7 @@ impl GaussianMixtureFit {
         cov.as_mut_slice()
             .iter_mut()
             .for_each(|c| *c *= self.widen * self.widen);
-        let l = cholesky_regularised(cov.as_slice(), d);
+        let l = cholesky_regularised(cov.as_slice(), d)?;
         let mut full = vec![0.0; d * d];
         for a in 0..d {
             for b in 0..=a {

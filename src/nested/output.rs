@@ -6,24 +6,29 @@
 //! - `name.paramnames`: `name  label` per parameter;
 //! - `name.stats`: evidence, `D_KL`, `d_G`, call counts and posterior means, as text.
 //!
-//! As in PolyChord, `log L = −∞` (log-zero) is written as `−1e30`, and read back as `−∞`.
+//! Points where the likelihood vanishes (`log L = −∞`: initial live points outside the region
+//! where `L > 0`) are written with `log L = −1e29` ([`LOG_L_VANISHING`]), and the points born to
+//! replace them with that birth contour; the initial live points' birth contour `−∞` is written
+//! as PolyChord's log-zero `−1e30` ([`LOG_ZERO`]). anesthetic reads `−1e30` as `−∞` and keeps the
+//! `−1e29` points (with weight exactly zero), so that it, margflow's readers and
+//! [`read_polychord`] all count the prior volume where `L = 0` and find the run's `log Z`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::run::NestedRun;
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
 use crate::samples::csv::parse_number;
+use crate::samples::readers::nested::{LOG_L_VANISHING, LOG_ZERO};
 
-/// PolyChord's log-zero.
-const LOG_ZERO: f64 = -1e30;
-
-fn finite_or_zero(l: f64) -> f64 {
-    if l == f64::NEG_INFINITY {
-        LOG_ZERO
+/// `v` in the dead-birth file's format, with `−∞` written as `at_neg_inf` (printed exactly:
+/// `{:.15E}` would print `−1e29` as `−9.999999999999999E28`).
+fn log_l_field(v: f64, at_neg_inf: f64) -> String {
+    if v == f64::NEG_INFINITY {
+        format!("{:>24}", format!("{at_neg_inf:E}"))
     } else {
-        l
+        format!("{v:>24.15E}")
     }
 }
 
@@ -59,9 +64,9 @@ pub fn write_polychord(run: &NestedRun, root: &Path) -> Result<()> {
         });
         let _ = writeln!(
             dead,
-            "{:>24.15E} {:>24.15E}",
-            finite_or_zero(l),
-            finite_or_zero(run.logl_birth()[i])
+            "{} {}",
+            log_l_field(l, LOG_L_VANISHING),
+            log_l_field(run.logl_birth()[i], LOG_ZERO)
         );
     }
     let names: String = run
@@ -122,6 +127,8 @@ pub fn write_polychord(run: &NestedRun, root: &Path) -> Result<()> {
 
 /// Reads `root_dead-birth.txt` (and `root.paramnames` if present) back into a run, with the
 /// live-point counts rebuilt from the birth contours (see [`NestedRun::from_dead_birth`]).
+/// `log L` at or below [`LOG_L_VANISHING`] and `log L_birth` at or below [`LOG_ZERO`] are read
+/// as `−∞` (see the module docs).
 pub fn read_polychord(root: &Path, n_simulations: usize, seed: u64) -> Result<NestedRun> {
     let path = with_suffix(root, "_dead-birth.txt");
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
@@ -133,12 +140,16 @@ pub fn read_polychord(root: &Path, n_simulations: usize, seed: u64) -> Result<Ne
     {
         let r: Option<Vec<f64>> = line.split_whitespace().map(parse_number).collect();
         let r = r.ok_or_else(|| Error::Parse {
+            kind: ParseKind::NotANumber,
+            column: None,
             path: path.clone(),
             line: i + 1,
             reason: "not a number".into(),
         })?;
         if r.len() < 3 || rows.first().is_some_and(|f| f.len() != r.len()) {
             return Err(Error::Parse {
+                kind: ParseKind::FieldCount,
+                column: None,
                 path: path.clone(),
                 line: i + 1,
                 reason: format!(
@@ -151,15 +162,17 @@ pub fn read_polychord(root: &Path, n_simulations: usize, seed: u64) -> Result<Ne
     }
     if rows.is_empty() {
         return Err(Error::Parse {
+            kind: ParseKind::Empty,
+            column: None,
             path,
             line: 0,
             reason: "no dead points".into(),
         });
     }
     let d = rows[0].len() - 2;
-    let unzero = |v: f64| if v <= LOG_ZERO { f64::NEG_INFINITY } else { v };
-    let logl: Vec<f64> = rows.iter().map(|r| unzero(r[d])).collect();
-    let birth: Vec<f64> = rows.iter().map(|r| unzero(r[d + 1])).collect();
+    let below = |v: f64, level: f64| if v <= level { f64::NEG_INFINITY } else { v };
+    let logl: Vec<f64> = rows.iter().map(|r| below(r[d], LOG_L_VANISHING)).collect();
+    let birth: Vec<f64> = rows.iter().map(|r| below(r[d + 1], LOG_ZERO)).collect();
     let theta = Matrix::from_rows(&rows.iter().map(|r| r[..d].to_vec()).collect::<Vec<_>>())?;
     let pn = with_suffix(root, ".paramnames");
     let names = match std::fs::read_to_string(&pn) {

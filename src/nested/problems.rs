@@ -77,7 +77,7 @@ impl CorrelatedGaussian {
                 cov[i * d + j] = sigma * sigma * if i == j { 1.0 } else { rho };
             }
         }
-        let chol = cholesky(&cov, d).ok_or_else(|| {
+        let chol = cholesky(&cov, d)?.ok_or_else(|| {
             Error::invalid(
                 "rho",
                 format!("ρ = {rho} does not give a positive definite covariance in {d} dimensions"),

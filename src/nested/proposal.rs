@@ -153,7 +153,7 @@ impl Fit for GaussianFit {
         }
         cov.iter_mut()
             .for_each(|c| *c *= self.widen * self.widen * ess / (ess - 1.0));
-        let chol = cholesky(&cov, d).ok_or_else(|| {
+        let chol = cholesky(&cov, d)?.ok_or_else(|| {
             Error::numerical(
                 "GaussianFit",
                 "the samples' covariance is singular; some parameter does not vary",

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::linalg::logsumexp;
 use crate::matrix::Matrix;
 use crate::rng::rng_from_seed;
+use crate::samples::readers::nested::nlive_from_birth;
 use crate::samples::WeightedSamples;
 
 /// Why the run stopped.
@@ -251,8 +252,11 @@ impl NestedRun {
 
     /// Rebuilds a run from dead points and birth contours alone (as read from a
     /// `root_dead-birth.txt`), counting the live points at each death as the points born below
-    /// and dying at or above it (anesthetic's rule). Errors on a birth contour at or above its
-    /// own death.
+    /// and dying at or above it (anesthetic's rule, [`nlive_from_birth`]). A point where the
+    /// likelihood vanishes (`log L = −∞`) may have been born at `−∞`, and then dies with the
+    /// points born at `−∞` (the initial live points) still counted live, so that the prior
+    /// volume where `L = 0` is kept. Errors on a birth contour at or above its own death, and on
+    /// NaN.
     pub fn from_dead_birth(
         theta: Matrix,
         logl: Vec<f64>,
@@ -271,7 +275,11 @@ impl NestedRun {
         if names.len() != theta.ncols() {
             return Err(Error::dims("names", theta.ncols(), names.len()));
         }
-        if let Some(i) = (0..n).find(|&i| !(logl_birth[i] < logl[i]) || logl[i].is_nan()) {
+        let vanishes =
+            |i: usize| logl[i] == f64::NEG_INFINITY && logl_birth[i] == f64::NEG_INFINITY;
+        if let Some(i) =
+            (0..n).find(|&i| !(logl_birth[i] < logl[i] || vanishes(i)) || logl[i] == f64::INFINITY)
+        {
             return Err(Error::invalid(
                 "logl_birth",
                 format!(
@@ -282,18 +290,12 @@ impl NestedRun {
         }
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| logl[a].total_cmp(&logl[b]));
-        let mut births: Vec<f64> = logl_birth.clone();
-        births.sort_by(f64::total_cmp);
-        let mut n_live = Vec::with_capacity(n);
-        let mut b = 0;
-        for (rank, &i) in order.iter().enumerate() {
-            while b < n && births[b] < logl[i] {
-                b += 1;
-            }
-            n_live.push((b - rank).max(1));
-        }
         let logl_sorted: Vec<f64> = order.iter().map(|&i| logl[i]).collect();
         let birth_sorted: Vec<f64> = order.iter().map(|&i| logl_birth[i]).collect();
+        let n_live: Vec<usize> = nlive_from_birth(&logl_sorted, &birth_sorted)
+            .into_iter()
+            .map(|v| v as usize)
+            .collect();
         let [log_z, kl, bmd] = simulate(&logl_sorted, &n_live, n_simulations.max(10), seed);
         Ok(Self {
             names,

@@ -7,7 +7,11 @@
 //!    below a slice chain's expected cost, a replacement is instead drawn uniformly from the
 //!    whole prior by rejection ([`NestedConfig::rejection`]). The chains run
 //!    in parallel with rayon, each with a seed drawn in order from the run's RNG, so a seed
-//!    gives the same run on any number of threads.
+//!    gives the same run on any number of threads. Initial points where the likelihood
+//!    vanishes (`log L = −∞`, NaN, or at most `−1e29`) all die in the first batch, as a
+//!    plateau with `n, n − 1, …` live points, so that `X` loses the prior volume where `L = 0`
+//!    without bias; their replacements are born on the contour `L > 0`, recorded as
+//!    `log L_birth = −1e29` ([`LOG_L_VANISHING`]).
 //! 3. Stop when `Z_live = ⟨L⟩_live X < precision · (Z_dead + Z_live)`, or at the call cap;
 //!    the remaining live points die in order of `log L`, with `n, n − 1, …, 1` live.
 //!
@@ -51,6 +55,7 @@ use crate::error::{Error, Result};
 use crate::linalg::{cholesky_regularised, dist2, logsumexp, mean_cov};
 use crate::matrix::Matrix;
 use crate::rng::{child_seed, rng_from_seed};
+use crate::samples::readers::nested::LOG_L_VANISHING;
 use crate::samples::WeightedSamples;
 
 /// A live point.
@@ -166,12 +171,29 @@ pub fn sample<L: LogLikelihood>(
             break;
         }
 
-        // 2. The batch dies in order of log L.
+        // 2. The batch dies in order of log L. Initial points where the likelihood vanishes
+        // (log L = −∞) all die in the first batch, however many: a plateau dies without
+        // replacement, with n, n − 1, … live points, which removes the prior volume where L = 0
+        // from X without a bias (Fowlie, Handley & Su 2021); their replacements are born at
+        // LOG_L_VANISHING, the contour L > 0 (see `write_polychord`).
         live.sort_by(|a, b| a.logl.total_cmp(&b.logl));
         let m = live.len();
-        let threshold = live[k - 1].logl;
+        let vanishing = live.partition_point(|p| p.logl == f64::NEG_INFINITY);
+        if vanishing == m {
+            return Err(Error::numerical(
+                "nested sampling",
+                format!("the likelihood vanishes (log L = -inf or NaN) at all {m} initial live points: the region where L > 0 is too small a part of the prior to find; narrow the prior or raise n_live"),
+            ));
+        }
+        let kb = k.max(vanishing);
+        let threshold = live[kb - 1].logl;
+        let born = if threshold == f64::NEG_INFINITY {
+            LOG_L_VANISHING
+        } else {
+            threshold
+        };
         let mut counts = cluster_counts(&live, n_clusters);
-        for (i, p) in live[..k].iter().enumerate() {
+        for (i, p) in live[..kb].iter().enumerate() {
             log_vol[p.cluster] -= 1.0 / counts[p.cluster] as f64;
             counts[p.cluster] -= 1;
             let n_i = m - i;
@@ -184,7 +206,7 @@ pub fn sample<L: LogLikelihood>(
             log_x += log_t;
             dead.push(p, n_i);
         }
-        live.drain(..k);
+        live.drain(..kb);
 
         // Clusters and their whitening factors.
         if cfg.clustering && since_clustering >= n / 2 {
@@ -196,8 +218,8 @@ pub fn sample<L: LogLikelihood>(
             n_clusters = nc;
             since_clustering = 0;
         }
-        since_clustering += k;
-        let chols = whitening(&live, n_clusters, d);
+        since_clustering = since_clustering.saturating_add(kb);
+        let chols = whitening(&live, n_clusters, d)?;
 
         // Start points above the contour, and one seed per chain, drawn in order.
         let eligible: Vec<usize> = (0..live.len())
@@ -210,7 +232,7 @@ pub fn sample<L: LogLikelihood>(
             ));
         }
         let by_cluster = eligible_by_cluster(&live, &eligible, n_clusters);
-        let starts: Vec<(usize, u64)> = (0..k)
+        let starts: Vec<(usize, u64)> = (0..kb)
             .map(|_| {
                 let c = choose_cluster(&by_cluster, &log_vol, rng.random::<f64>());
                 let members = &by_cluster[c];
@@ -220,7 +242,7 @@ pub fn sample<L: LogLikelihood>(
                 )
             })
             .collect();
-        let budget = (cfg.max_calls - total.calls) / k as u64;
+        let budget = (cfg.max_calls - total.calls) / kb as u64;
         // Rejection from the whole prior while 1/X is below a slice chain's expected cost.
         let limit = cfg.rejection_limit(d);
         let rejection = (-log_x).exp() < limit;
@@ -265,7 +287,7 @@ pub fn sample<L: LogLikelihood>(
                     u: o.u,
                     theta: o.theta,
                     logl: o.logl,
-                    birth: threshold,
+                    birth: born,
                     cluster,
                 }),
                 ChainStatus::Budget => capped = true,
@@ -430,7 +452,7 @@ fn reassign_volumes(
 /// global covariance when there are none. The global one would be wrong for a small mode among
 /// many: its steps span the whole prior, so a chain started in the mode leaves it, the mode
 /// loses its births and dies out.
-fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
+fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Result<Vec<Vec<f64>>> {
     let pts: Vec<Vec<f64>> = live.iter().map(|p| p.u.clone()).collect();
     let all: Vec<usize> = (0..live.len()).collect();
     let members: Vec<Vec<usize>> = (0..n_clusters)
@@ -451,9 +473,9 @@ fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
     }
     let fallback = if dof > 0.0 && n_clusters > 1 {
         pooled.iter_mut().for_each(|p| *p /= dof);
-        cholesky_regularised(&pooled, d)
+        cholesky_regularised(&pooled, d)?
     } else {
-        cholesky_regularised(&mean_cov(&pts, &all, d).1, d)
+        cholesky_regularised(&mean_cov(&pts, &all, d).1, d)?
     };
     members
         .iter()
@@ -461,7 +483,7 @@ fn whitening(live: &[Live], n_clusters: usize, d: usize) -> Vec<Vec<f64>> {
             if idx.len() > d + 1 {
                 cholesky_regularised(&mean_cov(&pts, idx, d).1, d)
             } else {
-                fallback.clone()
+                Ok(fallback.clone())
             }
         })
         .collect()

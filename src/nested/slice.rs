@@ -18,6 +18,7 @@ use crate::density::UnitCube;
 use crate::error::{Error, Result};
 use crate::linalg::lower_mul;
 use crate::rng::MfRng;
+use crate::samples::readers::nested::LOG_L_VANISHING;
 
 /// Likelihood calls and NaN returns counted by one task.
 #[derive(Debug, Default, Clone, Copy)]
@@ -34,7 +35,9 @@ pub(crate) struct Target<'a> {
 }
 
 impl Target<'_> {
-    /// `log L(θ(u))`, or `None` outside the cube (no call). NaN counts as `−∞`; `+∞` errors.
+    /// `log L(θ(u))`, or `None` outside the cube (no call). NaN, and any value at or below
+    /// [`LOG_L_VANISHING`] (`−1e29`, whose `exp` is zero anyway), count as `L = 0`, `−∞`;
+    /// `+∞` errors.
     pub fn eval(&self, u: &[f64], theta: &mut [f64], tally: &mut Tally) -> Result<Option<f64>> {
         if u.iter().any(|v| !(0.0..=1.0).contains(v)) {
             return Ok(None);
@@ -53,6 +56,9 @@ impl Target<'_> {
         let l = self.like.log_likelihood(theta)?;
         if l.is_nan() {
             tally.nan += 1;
+            return Ok(Some(f64::NEG_INFINITY));
+        }
+        if l <= LOG_L_VANISHING {
             return Ok(Some(f64::NEG_INFINITY));
         }
         if l == f64::INFINITY {

@@ -40,6 +40,92 @@ fn polychord_files_round_trip() {
     assert!(read_polychord(&dir.path().join("missing"), 10, 1).is_err());
 }
 
+/// `L = N(θ; (½, ½), 0.1² I)` where `θ_1, θ_2 ≥ 0` and `L = 0` (`log L = −∞`) elsewhere, on
+/// the box `[−1, 1]²`: three quarters of the prior have `L = 0`, and the Gaussian lies well
+/// inside the quadrant, so `log Z = log(1/4)` (the prior density times a unit mass).
+fn quadrant_gaussian(t: &[f64]) -> f64 {
+    if t[0] < 0.0 || t[1] < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    let s = 0.1f64;
+    t.iter()
+        .map(|x| -0.5 * ((x - 0.5) / s).powi(2) - (s * (2.0 * std::f64::consts::PI).sqrt()).ln())
+        .sum()
+}
+
+#[test]
+fn a_run_where_the_likelihood_vanishes_round_trips_with_its_evidence() {
+    use crate::samples::readers::nested::{log_evidence, log_weights_from_nlive, read_dead_birth};
+    let prior = crate::UniformBox::new(crate::Bounds::cube(2, -1.0, 1.0).unwrap()).unwrap();
+    let truth = -(4f64.ln());
+    let n = 200;
+    let run = sample(&quadrant_gaussian, &prior, &quiet(n, 3)).unwrap();
+    // About 150 of the 200 initial points have L = 0; they die first, as a plateau.
+    let m0 = run
+        .logl()
+        .iter()
+        .filter(|l| **l == f64::NEG_INFINITY)
+        .count();
+    assert!((110..190).contains(&m0), "{m0}");
+    let plateau: Vec<usize> = (0..m0).map(|i| n - i).collect();
+    assert_eq!(&run.n_live_at_death()[..m0], &plateau[..]);
+    // The prior volume where L = 0 is removed from X: the in-memory log Z is the closed form.
+    assert_evidence(&run, truth);
+    // The expected-volume log Z, as anesthetic defines it.
+    let nlive: Vec<f64> = run.n_live_at_death().iter().map(|&k| k as f64).collect();
+    let log_z_expected = crate::linalg::logsumexp(&log_weights_from_nlive(run.logl(), &nlive));
+    assert!((log_z_expected - truth).abs() < 3.0 * run.log_z_err());
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("quadrant");
+    write_polychord(&run, &root).unwrap();
+    // margflow's own reader gives back the same run.
+    let back = read_polychord(&root, 200, 1).unwrap();
+    assert_eq!(back.n_dead(), run.n_dead());
+    assert_eq!(back.n_live_at_death(), run.n_live_at_death());
+    assert_eq!(
+        back.logl()
+            .iter()
+            .filter(|l| **l == f64::NEG_INFINITY)
+            .count(),
+        m0
+    );
+    // Both are means over 200 simulated volume sequences: each is off by about σ/√200
+    // (0.07 σ), so the two agree to 5 times their difference's spread, 0.5 σ.
+    assert!(
+        (back.log_z() - run.log_z()).abs() < 0.5 * run.log_z_err(),
+        "{} vs {} ± {} (expected volumes: {log_z_expected})",
+        back.log_z(),
+        run.log_z(),
+        run.log_z_err()
+    );
+    assert_evidence(&back, truth);
+    for (a, b) in back.posterior_weights().iter().zip(run.posterior_weights()) {
+        assert!((a - b).abs() <= 1e-12 + 1e-9 * b, "{a} vs {b}");
+    }
+    // The chain reader (anesthetic's rules): the same log Z and weights from the expected
+    // volumes (anesthetic's log X_i = Σ log(n_k / (n_k + 1)), where the run's own weights use
+    // the expected log t = −1/n_k), zero on the points where L = 0.
+    let chain = read_dead_birth(&root).unwrap();
+    let lz = log_evidence(&chain.samples).unwrap();
+    assert!(
+        (lz - log_z_expected).abs() < 1e-9,
+        "{lz} vs {log_z_expected}"
+    );
+    let w = chain.samples.weights();
+    let total: f64 = w.iter().sum();
+    let log_w = log_weights_from_nlive(run.logl(), &nlive);
+    let want: Vec<f64> = log_w[m0..]
+        .iter()
+        .map(|v| (v - log_z_expected).exp())
+        .collect();
+    assert_eq!(w.len(), run.n_dead());
+    assert!(w[..m0].iter().all(|&x| x == 0.0));
+    for (a, b) in w[m0..].iter().zip(&want) {
+        assert!((a / total - b).abs() <= 1e-12 + 1e-9 * b, "{a} vs {b}");
+    }
+}
+
 /// Exact draws of N(μ, σ² I).
 fn gaussian_draws(p: &CorrelatedGaussian, sigma: f64, n: usize, seed: u64) -> WeightedSamples {
     let d = p.dim();

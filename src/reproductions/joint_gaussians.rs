@@ -71,7 +71,7 @@ struct LogPdf {
 impl LogPdf {
     fn new(mean: &[f64], cov: &[f64]) -> Result<Self> {
         let d = mean.len();
-        let chol = cholesky(cov, d)
+        let chol = cholesky(cov, d)?
             .ok_or_else(|| Error::invalid("cov", "the covariance is not positive definite"))?;
         let log_det: f64 = (0..d).map(|i| 2.0 * chol[i * d + i].ln()).sum();
         Ok(Self {
@@ -90,7 +90,7 @@ impl LogPdf {
 
 /// The inverse of a symmetric positive-definite `d × d` matrix (row-major).
 pub fn inverse_spd(a: &[f64], d: usize) -> Result<Vec<f64>> {
-    let l = cholesky(a, d).ok_or_else(|| Error::invalid("matrix", "not positive definite"))?;
+    let l = cholesky(a, d)?.ok_or_else(|| Error::invalid("matrix", "not positive definite"))?;
     let mut inv = vec![0.0; d * d];
     let mut e = vec![0.0; d];
     let mut y = vec![0.0; d];

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::output::{output_dir, Summary, Value};
 use super::{registry, Tier};
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 
 /// The manifest's path, relative to the repository root.
 pub const MANIFEST: &str = "paper_reproductions/manifest.yaml";
@@ -138,6 +138,8 @@ impl Manifest {
         let p = root.join(MANIFEST);
         let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
         serde_saphyr::from_str(&text).map_err(|e| Error::Parse {
+            kind: ParseKind::Format,
+            column: None,
             path: p.clone(),
             line: 0,
             reason: e.to_string(),

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::display::{Svg, Table};
 use super::Tier;
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 
 /// A value to compare with: the paper's number or a closed form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -299,6 +299,8 @@ impl Summary {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         serde_json::from_str(&text).map_err(|e| Error::Parse {
+            kind: ParseKind::Format,
+            column: None,
             path: path.to_path_buf(),
             line: e.line(),
             reason: e.to_string(),

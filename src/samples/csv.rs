@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 
@@ -66,11 +66,15 @@ fn records(path: &Path) -> Result<Vec<(usize, Vec<String>)>> {
             match e.into_kind() {
                 ::csv::ErrorKind::Io(io) => Error::io(path, io),
                 ::csv::ErrorKind::Utf8 { err, .. } => Error::Parse {
+                    kind: ParseKind::Format,
+                    column: None,
                     path: path.into(),
                     line,
                     reason: format!("not UTF-8 text ({err}); is this a CSV file?"),
                 },
                 other => Error::Parse {
+                    kind: ParseKind::Format,
+                    column: None,
                     path: path.into(),
                     line,
                     reason: format!("malformed CSV: {other:?}"),
@@ -99,6 +103,8 @@ fn parse(path: &Path) -> Result<Parsed> {
     let recs = records(path)?;
     let Some((hline, header)) = recs.first() else {
         return Err(Error::Parse {
+            kind: ParseKind::Empty,
+            column: None,
             path: path.into(),
             line: 1,
             reason: "the file is empty; expected a header row of column names".into(),
@@ -122,6 +128,8 @@ fn parse(path: &Path) -> Result<Parsed> {
         let idx_names = &recs[2].1;
         if lab.len() != header.len() || idx_names.len() != header.len() {
             return Err(Error::Parse {
+ kind: ParseKind::Names,
+ column: None,
                 path: path.into(),
                 line: if lab.len() != header.len() { recs[1].0 } else { recs[2].0 },
                 reason: format!(
@@ -147,6 +155,8 @@ fn parse(path: &Path) -> Result<Parsed> {
         .find(|n| parse_number(n).is_some() || n.is_empty())
     {
         return Err(Error::Parse {
+            kind: ParseKind::Names,
+            column: None,
             path: path.into(),
             line: *hline,
             reason: format!("the first row must be a header of column names, but it holds `{bad}`"),
@@ -164,6 +174,8 @@ fn parse(path: &Path) -> Result<Parsed> {
     for (line, fields) in &recs[data_start..] {
         if fields.len() != width {
             return Err(Error::Parse {
+                kind: ParseKind::FieldCount,
+                column: None,
                 path: path.into(),
                 line: *line,
                 reason: format!(
@@ -183,6 +195,8 @@ fn parse(path: &Path) -> Result<Parsed> {
                 f64::NEG_INFINITY
             } else {
                 parse_number(f).ok_or_else(|| Error::Parse {
+                    kind: ParseKind::NotANumber,
+                    column: None,
                     path: path.into(),
                     line: *line,
                     reason: format!("column `{}`: `{f}` is not a number", names[j]),
@@ -194,6 +208,8 @@ fn parse(path: &Path) -> Result<Parsed> {
     }
     if lines.is_empty() {
         return Err(Error::Parse {
+            kind: ParseKind::Empty,
+            column: None,
             path: path.into(),
             line: hline + data_start,
             reason: "the file has a header but no data rows".into(),
@@ -259,6 +275,8 @@ pub fn read_csv(path: &Path, weights_column: Option<&str>) -> Result<WeightedSam
     }) = values.check_finite("values")
     {
         return Err(Error::Parse {
+            kind: ParseKind::NonFinite,
+            column: None,
             path: path.into(),
             line: lines[row],
             reason: format!(
@@ -274,6 +292,8 @@ pub fn read_csv(path: &Path, weights_column: Option<&str>) -> Result<WeightedSam
     let names = cols.iter().map(|&j| table.names[j].clone()).collect();
     let as_parse = |e: Error| match e {
         Error::InvalidArgument { arg, reason } => Error::Parse {
+            kind: ParseKind::Weight,
+            column: None,
             path: path.into(),
             line: 0,
             reason: format!("{arg}: {reason}"),
@@ -300,13 +320,23 @@ pub fn read_csv(path: &Path, weights_column: Option<&str>) -> Result<WeightedSam
 /// a quote or a line break in a name). Numbers use Rust's shortest round-trip format, so
 /// reading the file back gives the same bits; infinities are written `inf` / `-inf`.
 pub fn write_csv<W: Write>(mut out: W, names: &[String], values: &Matrix) -> std::io::Result<()> {
-    {
-        let mut w = ::csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(&mut out);
-        w.write_record(names).map_err(std::io::Error::other)?;
-        w.flush()?;
-    }
+    write_csv_header(&mut out, names)?;
+    write_csv_rows(&mut out, values)
+}
+
+/// The header row of [`write_csv`], quoted where CSV needs it.
+pub fn write_csv_header<W: Write>(mut out: W, names: &[String]) -> std::io::Result<()> {
+    let mut w = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(&mut out);
+    w.write_record(names).map_err(std::io::Error::other)?;
+    w.flush()
+}
+
+/// The data rows of [`write_csv`] (shortest round-trip numbers), for writing a large table a
+/// chunk of rows at a time.
+pub fn write_csv_rows<W: Write>(mut out: W, values: &Matrix) -> std::io::Result<()> {
+    use std::fmt::Write as _;
     let mut line = String::new();
     for r in values.rows() {
         line.clear();
@@ -314,9 +344,10 @@ pub fn write_csv<W: Write>(mut out: W, names: &[String], values: &Matrix) -> std
             if j > 0 {
                 line.push(',');
             }
-            line.push_str(&format!("{v:?}"));
+            let _ = write!(line, "{v:?}");
         }
-        writeln!(out, "{line}")?;
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }

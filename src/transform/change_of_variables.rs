@@ -141,6 +141,7 @@ impl<L: LatentDensity> Density for Transformed<L> {
 
 impl<L: LatentDensity> Sample for Transformed<L> {
     fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
+        crate::matrix::check_fits_in_memory("n", n, self.dim(), 2)?;
         let y = self.latent.sample_latent(n, rng)?;
         let mut x = Matrix::zeros(n, self.dim());
         for i in 0..n {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use super::paramnames::Ranges;
 use super::text::{check_weights, read_whitespace};
 use super::{Chain, ChainFormat};
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 
@@ -83,6 +83,8 @@ pub fn read_cobaya(root: &Path) -> Result<Chain> {
     let header = |f: &Path| -> Result<Vec<String>> {
         let line = first_line(f).unwrap_or_default();
         header_names(&line).ok_or_else(|| Error::Parse {
+            kind: ParseKind::Names,
+            column: None,
             path: f.into(),
             line: 1,
             reason: "no Cobaya header: the first line must be `#  weight  minuslogpost  name …`"
@@ -98,6 +100,8 @@ pub fn read_cobaya(root: &Path) -> Result<Chain> {
         let h = header(f)?;
         if h != cols {
             return Err(Error::Parse {
+                kind: ParseKind::Names,
+                column: None,
                 path: f.clone(),
                 line: 1,
                 reason: format!(

@@ -15,12 +15,14 @@ use std::str::FromStr;
 
 use hdf5::types::VarLenUnicode;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 
 fn h5_err(path: &Path, what: &str, e: hdf5::Error) -> Error {
     Error::Parse {
+        kind: ParseKind::Format,
+        column: None,
         path: path.into(),
         line: 0,
         reason: format!("{what}: {e}"),
@@ -79,6 +81,8 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     let shape = ds.shape();
     if shape.len() != 2 {
         return Err(Error::Parse {
+            kind: ParseKind::FieldCount,
+            column: None,
             path: path.into(),
             line: 0,
             reason: format!("dataset `samples` has shape {shape:?}; expected n × d"),
@@ -87,6 +91,8 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     let (n, d) = (shape[0], shape[1]);
     if n == 0 {
         return Err(Error::Parse {
+            kind: ParseKind::Empty,
+            column: None,
             path: path.into(),
             line: 0,
             reason: "the chain is empty: `samples` has no rows".into(),
@@ -97,6 +103,8 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
         .map_err(|e| h5_err(path, "dataset `samples`", e))?;
     if let Some(k) = data.iter().position(|v| !v.is_finite()) {
         return Err(Error::Parse {
+            kind: ParseKind::NonFinite,
+            column: None,
             path: path.into(),
             line: k / d + 1,
             reason: format!(
@@ -115,6 +123,8 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     };
     if weights.len() != n {
         return Err(Error::Parse {
+            kind: ParseKind::FieldCount,
+            column: None,
             path: path.into(),
             line: 0,
             reason: format!(
@@ -125,6 +135,8 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     }
     if let Some(i) = weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
         return Err(Error::Parse {
+            kind: ParseKind::Weight,
+            column: None,
             path: path.into(),
             line: i + 1,
             reason: format!("weight {} in row {i} is negative or not finite", weights[i]),
@@ -139,6 +151,8 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     };
     if names.len() != d {
         return Err(Error::Parse {
+            kind: ParseKind::Names,
+            column: None,
             path: path.into(),
             line: 0,
             reason: format!(
@@ -166,6 +180,8 @@ pub fn read_ultranest(dir: &Path) -> Result<super::Chain> {
     let text = std::fs::read_to_string(&info).map_err(|e| Error::io(&info, e))?;
     // UltraNest writes Python's JSON, with bare `Infinity` and `NaN`: read it as YAML.
     let json = super::cobaya::yaml_value(&text).ok_or_else(|| Error::Parse {
+        kind: ParseKind::Format,
+        column: None,
         path: info.clone(),
         line: 0,
         reason: "not readable as JSON".into(),
@@ -175,6 +191,8 @@ pub fn read_ultranest(dir: &Path) -> Result<super::Chain> {
         .and_then(|v| v.as_array())
         .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_string)).collect())
         .ok_or_else(|| Error::Parse {
+            kind: ParseKind::Names,
+            column: None,
             path: info.clone(),
             line: 0,
             reason: "no `paramnames` list of strings".into(),
@@ -194,6 +212,8 @@ pub fn read_ultranest(dir: &Path) -> Result<super::Chain> {
     let shape = ds.shape();
     if shape.len() != 2 || shape[0] == 0 || shape[1] < 3 + 2 * d || d == 0 {
         return Err(Error::Parse {
+ kind: ParseKind::FieldCount,
+ column: None,
             path: points,
             line: 0,
             reason: format!(
@@ -209,6 +229,8 @@ pub fn read_ultranest(dir: &Path) -> Result<super::Chain> {
         .map_err(|e| h5_err(&points, "dataset `points`", e))?;
     if data.len() != n * c {
         return Err(Error::Parse {
+            kind: ParseKind::FieldCount,
+            column: None,
             path: points,
             line: 0,
             reason: format!(

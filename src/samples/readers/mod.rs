@@ -120,20 +120,12 @@ pub fn read_chain_full(
     for (format, attempt) in candidates {
         match attempt() {
             Ok(chain) => return Ok(chain),
-            Err(e) => tried.push(format!("{format:?}: {e}")),
+            Err(e) => tried.push((format, Box::new(e))),
         }
     }
-    Err(Error::Parse {
+    Err(Error::NoChainFormat {
         path: path.into(),
-        line: 0,
-        reason: if tried.is_empty() {
-            "no file or chain root of that name; expected a .csv, .parquet, .h5 file, a root with root_1.txt, root.1.txt, root.txt, root_dead-birth.txt, ROOTdead-birth.txt, ROOTev.dat or root_post_equal_weights.dat, or a NestedFit or UltraNest folder".into()
-        } else {
-            format!(
-                "no chain format could read it; tried:\n  - {}",
-                tried.join("\n  - ")
-            )
-        },
+        tried,
     })
 }
 

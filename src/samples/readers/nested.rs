@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use super::paramnames::ParamNames;
 use super::text::{check_weights, read_whitespace, read_whitespace_or_empty};
 use super::{Chain, ChainFormat};
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 
@@ -33,6 +33,8 @@ fn names_for(root: &Path, d: usize, file: &Path) -> Result<Names> {
     let pn = ParamNames::read(&pn_path)?;
     if pn.len() != d {
         return Err(Error::Parse {
+ kind: ParseKind::Names,
+ column: None,
             path: file.into(),
             line: 1,
             reason: format!(
@@ -76,6 +78,8 @@ pub fn read_weighted_txt(root: &Path) -> Result<Chain> {
     let (m, lines) = read_whitespace(&file, None, &name, &|_| false)?;
     if m.ncols() < 3 {
         return Err(Error::Parse {
+            kind: ParseKind::FieldCount,
+            column: None,
             path: file,
             line: lines[0],
             reason: format!(
@@ -111,6 +115,8 @@ pub fn read_equal_weights(root: &Path) -> Result<Chain> {
     let (m, lines) = read_whitespace(&file, None, &|j| format!("column {j}"), &|_| false)?;
     if m.ncols() < 2 {
         return Err(Error::Parse {
+            kind: ParseKind::FieldCount,
+            column: None,
             path: file,
             line: lines[0],
             reason: "expected parameters and a final log L column".into(),
@@ -178,6 +184,8 @@ pub fn read_multinest(root: &Path) -> Result<Chain> {
     let c = m.ncols();
     if c < 4 {
         return Err(Error::Parse {
+            kind: ParseKind::FieldCount,
+            column: None,
             path: ev,
             line: lines[0],
             reason: format!("{c} columns; expected parameters, log L, log X and the node number"),
@@ -193,6 +201,8 @@ pub fn read_multinest(root: &Path) -> Result<Chain> {
     let n_live_final = live_rows.len();
     if n_live_final == 0 {
         return Err(Error::Parse {
+ kind: ParseKind::Empty,
+ column: None,
             path: live,
             line: 0,
             reason: "no live points: the old MultiNest format records the number of live points only through this file; without it the weights cannot be computed".into(),
@@ -230,34 +240,48 @@ pub(super) fn check_nested_rows(
     birth: Option<usize>,
 ) -> Result<()> {
     for (r, &line) in m.rows().zip(lines) {
-        let bad = |reason: String| Error::Parse {
+        let bad = |kind: ParseKind, column: usize, reason: String| Error::Parse {
+            kind,
+            column: Some(column),
             path: path.into(),
             line,
             reason,
         };
         if let Some(j) = r[..d].iter().position(|v| !v.is_finite()) {
-            return Err(bad(format!(
-                "parameter column {} holds {}; parameters must be finite",
+            return Err(bad(
+                ParseKind::NonFinite,
                 j + 1,
-                r[j]
-            )));
+                format!(
+                    "parameter column {} holds {}; parameters must be finite",
+                    j + 1,
+                    r[j]
+                ),
+            ));
         }
         if r[d] == f64::INFINITY {
-            return Err(bad(format!(
-                "log L (column {}) is +inf; a likelihood must be finite or -inf",
-                d + 1
-            )));
+            return Err(bad(
+                ParseKind::NonFinite,
+                d + 1,
+                format!(
+                    "log L (column {}) is +inf; a likelihood must be finite or -inf",
+                    d + 1
+                ),
+            ));
         }
         if let Some(b) = birth {
             let (l, lb) = (r[d], r[b]);
             if lb == f64::INFINITY {
-                return Err(bad(format!(
-                    "log L_birth (column {}) is +inf; a birth contour must be finite or -inf",
-                    b + 1
-                )));
+                return Err(bad(
+                    ParseKind::NonFinite,
+                    b + 1,
+                    format!(
+                        "log L_birth (column {}) is +inf; a birth contour must be finite or -inf",
+                        b + 1
+                    ),
+                ));
             }
             if !(lb < l || (lb == f64::NEG_INFINITY && l == f64::NEG_INFINITY)) {
-                return Err(bad(format!(
+                return Err(bad(ParseKind::BirthContour, b + 1, format!(
                     "birth contour log L_birth = {lb} is not below the point's own log L = {l}; a point is born inside its contour: the file is corrupt or its columns are not `params, log L, log L_birth`"
                 )));
             }
@@ -269,6 +293,17 @@ pub(super) fn check_nested_rows(
 /// PolyChord's and MultiNest's `log 0`: values of `log L` and `log L_birth` at or below it
 /// are `−∞` (anesthetic's `logzero`, the same threshold).
 pub const LOG_ZERO: f64 = -1e30;
+
+/// The level at which margflow's sampler writes points where the likelihood vanishes
+/// (`L = 0`), and the birth contour of the points that replace them: just above
+/// [`LOG_ZERO`], so that anesthetic and these readers keep such points, with weight exactly
+/// zero (`exp(−1e29) = 0` in `f64`), and count the prior volume they held. The initial live
+/// points are born at `−∞` (written as [`LOG_ZERO`]), below this level, and the points drawn
+/// to replace the vanishing ones are born at it; so the vanishing points die as a plateau, with
+/// `n, n − 1, …` live points (Fowlie, Handley & Su 2021, arXiv:2010.13884), which removes the
+/// prior volume where `L = 0` from `X` without a bias. The sampler treats every `log L` at or
+/// below this level as `L = 0`: `exp` of it is zero in `f64` anyway.
+pub const LOG_L_VANISHING: f64 = -1e29;
 
 /// `m` with `log L` (column `d`) and `log L_birth` (column `d + 1`) at or below [`LOG_ZERO`]
 /// set to `−∞`.
@@ -299,6 +334,8 @@ fn read_birth_files(
     let c = m.ncols();
     if c < 3 + extra_dead {
         return Err(Error::Parse {
+            kind: ParseKind::FieldCount,
+            column: None,
             path: dead.into(),
             line: lines[0],
             reason: format!(
@@ -359,6 +396,8 @@ pub(super) fn normalise_log_weights(log_w: &[f64], file: &Path) -> Result<Vec<f6
     let mx = log_w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     if !mx.is_finite() {
         return Err(Error::Parse {
+            kind: ParseKind::Weight,
+            column: None,
             path: file.into(),
             line: 0,
             reason: "every point has log L = -inf: the run holds no posterior mass".into(),
@@ -457,6 +496,8 @@ pub fn read_nestedfit(dir: &Path) -> Result<Chain> {
     let c = m.ncols();
     if c < 3 {
         return Err(Error::Parse {
+            kind: ParseKind::FieldCount,
+            column: None,
             path: points,
             line: lines[0],
             reason: format!("{c} columns; expected weight, log L and at least one parameter"),
@@ -474,6 +515,8 @@ pub fn read_nestedfit(dir: &Path) -> Result<Chain> {
     )?;
     if b.nrows() != m.nrows() {
         return Err(Error::Parse {
+ kind: ParseKind::FieldCount,
+ column: None,
             path: diag,
             line: blines.last().copied().unwrap_or(0),
             reason: format!(

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::samples::csv::parse_number;
 use crate::transform::Bounds;
 
@@ -39,6 +39,8 @@ impl ParamNames {
             let name = name.trim_end_matches('*').to_string();
             if out.names.contains(&name) {
                 return Err(Error::Parse {
+                    kind: ParseKind::Names,
+                    column: None,
                     path: path.into(),
                     line: i + 1,
                     reason: format!("parameter `{name}` appears twice"),
@@ -50,6 +52,8 @@ impl ParamNames {
         }
         if out.names.is_empty() {
             return Err(Error::Parse {
+                kind: ParseKind::Names,
+                column: None,
                 path: path.into(),
                 line: 0,
                 reason: "no parameter names".into(),
@@ -92,32 +96,41 @@ impl Ranges {
                 continue;
             }
             let f: Vec<&str> = t.split_whitespace().collect();
-            let bad = |reason: String| Error::Parse {
+            let bad = |kind: ParseKind, column: Option<usize>, reason: String| Error::Parse {
+                kind,
+                column,
                 path: path.into(),
                 line: i + 1,
                 reason,
             };
             if f.len() != 3 {
-                return Err(bad(format!(
-                    "{} fields; expected `name lo hi` (`N` for unbounded)",
-                    f.len()
-                )));
+                return Err(bad(
+                    ParseKind::FieldCount,
+                    None,
+                    format!(
+                        "{} fields; expected `name lo hi` (`N` for unbounded)",
+                        f.len()
+                    ),
+                ));
             }
-            let end = |s: &str| -> Result<Option<f64>> {
+            let end = |j: usize| -> Result<Option<f64>> {
+                let s = f[j];
                 if s == "N" {
                     Ok(None)
                 } else {
                     parse_number(s)
                         .filter(|v| !v.is_nan())
                         .map(Some)
-                        .ok_or_else(|| bad(format!("`{s}` is neither a number nor `N`")))
+                        .ok_or_else(|| {
+                            bad(
+                                ParseKind::NotANumber,
+                                Some(j + 1),
+                                format!("`{s}` is neither a number nor `N`"),
+                            )
+                        })
                 }
             };
-            entries.push((
-                f[0].trim_end_matches('*').to_string(),
-                end(f[1])?,
-                end(f[2])?,
-            ));
+            entries.push((f[0].trim_end_matches('*').to_string(), end(1)?, end(2)?));
         }
         Ok(Self { entries })
     }

@@ -8,12 +8,14 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
 use crate::samples::WeightedSamples;
 
 fn polars_err(path: &Path, e: PolarsError) -> Error {
     Error::Parse {
+        kind: ParseKind::Format,
+        column: None,
         path: path.into(),
         line: 0,
         reason: format!("polars: {e}"),
@@ -67,6 +69,8 @@ pub fn from_dataframe(
     let n = df.height();
     if n == 0 {
         return Err(Error::Parse {
+            kind: ParseKind::Empty,
+            column: None,
             path: source.into(),
             line: 0,
             reason: "the chain is empty: no rows".into(),
@@ -75,6 +79,8 @@ pub fn from_dataframe(
     let mut columns = Vec::with_capacity(names.len());
     for (j, c) in df.columns().iter().enumerate() {
         let cast = c.cast(&DataType::Float64).map_err(|e| Error::Parse {
+            kind: ParseKind::NotANumber,
+            column: None,
             path: source.into(),
             line: 0,
             reason: format!("column `{}` is not numeric: {e}", names[j]),
@@ -86,6 +92,8 @@ pub fn from_dataframe(
                 Some(x) if x.is_finite() => v.push(x),
                 other => {
                     return Err(Error::Parse {
+ kind: ParseKind::NonFinite,
+ column: None,
                         path: source.into(),
                         line: i + 1,
                         reason: format!("column `{}` row {i} holds {other:?}; every value must be finite and present", names[j]),
@@ -101,6 +109,8 @@ pub fn from_dataframe(
     };
     if let Some(i) = weights.iter().position(|w| *w < 0.0) {
         return Err(Error::Parse {
+            kind: ParseKind::Weight,
+            column: None,
             path: source.into(),
             line: i + 1,
             reason: format!("weight {} in row {i} is negative", weights[i]),

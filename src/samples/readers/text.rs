@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
 use crate::samples::csv::parse_number;
 
@@ -57,6 +57,8 @@ fn read_table(
         let want = *ncols.get_or_insert(fields.len());
         if fields.len() != want {
             return Err(Error::Parse {
+ kind: ParseKind::FieldCount,
+ column: None,
                 path: path.into(),
                 line: lineno,
                 reason: format!(
@@ -67,6 +69,8 @@ fn read_table(
         }
         for (j, f) in fields.iter().enumerate() {
             let v = parse_number(f).ok_or_else(|| Error::Parse {
+                kind: ParseKind::NotANumber,
+                column: Some(j + 1),
                 path: path.into(),
                 line: lineno,
                 reason: format!(
@@ -77,6 +81,8 @@ fn read_table(
             })?;
             if v.is_nan() || (v.is_infinite() && !allow_inf(j)) {
                 return Err(Error::Parse {
+ kind: ParseKind::NonFinite,
+ column: Some(j + 1),
                     path: path.into(),
                     line: lineno,
                     reason: format!(
@@ -95,6 +101,8 @@ fn read_table(
         Some(c) if n > 0 || allow_empty => c,
         _ => {
             return Err(Error::Parse {
+                kind: ParseKind::Empty,
+                column: None,
                 path: path.into(),
                 line: 0,
                 reason: "the chain is empty: no data rows".into(),
@@ -110,6 +118,8 @@ pub fn check_weights(path: &Path, m: &Matrix, lines: &[usize], col: usize) -> Re
     for (i, r) in m.rows().enumerate() {
         if r[col] < 0.0 {
             return Err(Error::Parse {
+                kind: ParseKind::Weight,
+                column: None,
                 path: path.into(),
                 line: lines[i],
                 reason: format!("weight {} is negative; weights must be >= 0", r[col]),
@@ -118,6 +128,8 @@ pub fn check_weights(path: &Path, m: &Matrix, lines: &[usize], col: usize) -> Re
     }
     if m.rows().all(|r| r[col] == 0.0) {
         return Err(Error::Parse {
+            kind: ParseKind::Weight,
+            column: None,
             path: path.into(),
             line: 0,
             reason: "every weight is zero; at least one sample must carry weight".into(),
