@@ -371,5 +371,9 @@ fn partial_epochs_are_deterministic() {
     assert_eq!(a.latent().params(), b.latent().params());
     let h = a.latent().history();
     assert_eq!(h.epochs_run, 6);
-    assert!(h.val_loss.last().unwrap() < &h.val_loss[0], "{:?}", h.val_loss);
+    assert!(
+        h.val_loss.last().unwrap() < &h.val_loss[0],
+        "{:?}",
+        h.val_loss
+    );
 }

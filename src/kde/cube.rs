@@ -340,7 +340,7 @@ const ERFC_CHEB: [f64; 26] = [
     3.810905255189232e-16,
     7.106097613609237e-15,
     -1.5230282014571043e-15,
-    -9.457494571291233e-17
+    -9.457494571291233e-17,
 ];
 
 /// `Φ(x)` as `½ erfc(|x|/√2)` (or one minus it), `erfc(z) = t exp(g − z²)` with `g` the
@@ -423,8 +423,7 @@ fn mixture_sums_impl<const FMA: bool>(
         }
         for l in 0..8 {
             let g = cc[l] * b1[l] - b2[l] + ERFC_CHEB[0];
-            let half_erfc =
-                0.5 * tt[l] * exp_nonpos_impl::<FMA>((g - zz[l] * zz[l]).min(0.0));
+            let half_erfc = 0.5 * tt[l] * exp_nonpos_impl::<FMA>((g - zz[l] * zz[l]).min(0.0));
             let phi = if sign * x[l] < 0.0 {
                 half_erfc
             } else {
@@ -562,7 +561,11 @@ fn solve_mixture_cdf_with<const FAST: bool>(
     }
     // Start at the quantile of the moment-matched Gaussian.
     let mean: f64 = means.iter().zip(resp).map(|(m, r)| m * r).sum();
-    let var: f64 = means.iter().zip(resp).map(|(m, r)| r * (m - mean).powi(2)).sum();
+    let var: f64 = means
+        .iter()
+        .zip(resp)
+        .map(|(m, r)| r * (m - mean).powi(2))
+        .sum();
     let mut t = (mean + (s * s + var).sqrt() * q).clamp(lo, hi);
     for _ in 0..MAX_ITER {
         let (gv, dg, d2g) = g(t);
