@@ -393,3 +393,89 @@ mod tests {
         }
     }
 }
+
+/// Targets of any dimension, for the scaling benchmarks: the AR(1) Gaussian `N(0, Σ)`,
+/// `Σ_ab = 0.6^|a−b|`, and the equal mixture of that Gaussian shifted to `±2·(1, …, 1)` (every
+/// marginal bimodal, modes 4 sd apart).
+#[derive(Debug, Clone)]
+pub enum ScalingTarget {
+    /// The AR(1) Gaussian.
+    Gaussian(Gaussian),
+    /// The two shifted copies of the AR(1) Gaussian, equally weighted.
+    Mixture(Gaussian, Gaussian),
+}
+
+/// The AR(1) correlation of the scaling targets.
+pub const SCALING_RHO: f64 = 0.6;
+
+impl ScalingTarget {
+    /// The `d`-dimensional AR(1) Gaussian.
+    pub fn gaussian(d: usize) -> Result<Self> {
+        Ok(Self::Gaussian(Gaussian::ar1(d, SCALING_RHO, 1.0)?))
+    }
+
+    /// The `d`-dimensional two-component mixture.
+    pub fn mixture(d: usize) -> Result<Self> {
+        let base = Gaussian::ar1(d, SCALING_RHO, 1.0)?;
+        let shifted = |s: f64| Gaussian::new(vec![s; d], base.cov().clone());
+        Ok(Self::Mixture(shifted(2.0)?, shifted(-2.0)?))
+    }
+
+    /// `"gaussian"` or `"mixture"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Gaussian(_) => "gaussian",
+            Self::Mixture(..) => "mixture",
+        }
+    }
+
+    /// `n` independent draws.
+    pub fn sample(&self, n: usize, rng: &mut dyn RngCore) -> Result<Matrix> {
+        match self {
+            Self::Gaussian(g) => g.sample(n, rng),
+            Self::Mixture(a, b) => {
+                let (x, y) = (a.sample(n, rng)?, b.sample(n, rng)?);
+                let mut out = Matrix::zeros(n, x.ncols());
+                for i in 0..n {
+                    let src = if rng.random::<bool>() { &x } else { &y };
+                    out.row_mut(i).copy_from_slice(src.row(i));
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Equally weighted training samples (names `x0, x1, …`).
+    pub fn samples(&self, n: usize, rng: &mut dyn RngCore) -> Result<WeightedSamples> {
+        let x = self.sample(n, rng)?;
+        let d = x.ncols();
+        WeightedSamples::unweighted(x, names(d))
+    }
+
+    /// The exact log density.
+    pub fn log_prob(&self, x: &Matrix) -> Result<Vec<f64>> {
+        match self {
+            Self::Gaussian(g) => g.log_prob(x),
+            Self::Mixture(a, b) => {
+                let (la, lb) = (a.log_prob(x)?, b.log_prob(x)?);
+                Ok(la
+                    .iter()
+                    .zip(&lb)
+                    .map(|(&p, &q)| logsumexp(&[p, q]) - std::f64::consts::LN_2)
+                    .collect())
+            }
+        }
+    }
+}
+
+/// `n` draws of the `d`-dimensional AR(1) Gaussian `Σ_ab = ρ^|a−b|` as equally weighted
+/// samples.
+pub fn ar1_gaussian_samples(
+    n: usize,
+    d: usize,
+    rho: f64,
+    rng: &mut dyn RngCore,
+) -> Result<WeightedSamples> {
+    let x = Gaussian::ar1(d, rho, 1.0)?.sample(n, rng)?;
+    WeightedSamples::unweighted(x, names(d))
+}

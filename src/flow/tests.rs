@@ -333,3 +333,47 @@ fn eval_path_matches_training_path() {
         }
     }
 }
+
+#[test]
+fn batch_grows_with_the_rows_and_is_unchanged_for_small_data() {
+    let cfg = MafConfig::default();
+    assert_eq!(cfg.batch_for(9_000), 128);
+    assert_eq!(cfg.batch_for(12_899), 128);
+    assert_eq!(cfg.batch_for(90_000), 900);
+    assert_eq!(cfg.batch_for(900_000), 1024);
+    assert!(MafConfig::builder().max_batch_size(64).build().is_err());
+    assert!(MafConfig::builder().epoch_samples(0).build().is_err());
+    assert!(MafConfig::builder().max_validation(0).build().is_err());
+}
+
+/// Epochs that see only part of the rows (a running shuffled order), a grown batch and a
+/// capped validation part: the same seed still gives the same flow bit for bit, the epochs
+/// are `epoch_samples` rows, and the fit learns.
+#[test]
+fn partial_epochs_are_deterministic() {
+    use crate::fit::Fit;
+    use crate::samples::WeightedSamples;
+    let y = random_y(4000, 2, 3);
+    let s = WeightedSamples::unweighted(y, WeightedSamples::default_names(2)).unwrap();
+    let cfg = MafConfig::builder()
+        .n_mades(2)
+        .hidden(vec![8])
+        .batch_size(16)
+        .epoch_samples(700)
+        .max_validation(300)
+        .max_epochs(6)
+        .progress(false)
+        .build()
+        .unwrap();
+    let bounds = crate::Bounds::cube(2, -20.0, 20.0).unwrap();
+    let a = cfg.fit(&s, Some(&bounds), 9).unwrap();
+    let b = cfg.fit(&s, Some(&bounds), 9).unwrap();
+    assert_eq!(a.latent().params(), b.latent().params());
+    let h = a.latent().history();
+    assert_eq!(h.epochs_run, 6);
+    assert!(
+        h.val_loss.last().unwrap() < &h.val_loss[0],
+        "{:?}",
+        h.val_loss
+    );
+}

@@ -1,10 +1,14 @@
 //! Training a MAF: weighted maximum likelihood with mini-batch Adam and early stopping.
 //!
 //! Loss `L = −Σ_i w_i log q(y_i) / Σ_i w_i`. A weighted validation part (`validation_fraction`
-//! of the samples with positive weight, chosen by our RNG) is held out; the training part is
-//! reshuffled every epoch and cut into mini-batches; a mini-batch `B` takes the step on
+//! of the samples with positive weight, at most `max_validation` rows, chosen by our RNG) is
+//! held out. An epoch takes the next `min(n_train, epoch_samples)` rows of a running shuffled
+//! order of the training part (reshuffled whenever it is used up; with at most
+//! `epoch_samples` rows, one full reshuffled pass per epoch), cut into mini-batches of
+//! [`MafConfig::batch_for`]`(n_train)` rows; a mini-batch `B` takes the step on
 //! `−Σ_{i∈B} w_i log q(y_i) / (|B| w̄)`, with `w̄` the mean training weight, an unbiased
-//! estimate of `L`'s gradient. Training stops after `patience` epochs without a significant
+//! estimate of `L`'s gradient. Epochs are thus a fixed budget of samples seen, and so are the
+//! patience and `max_epochs`. Training stops after `patience` epochs without a significant
 //! improvement of the validation loss (a drop by more than `min_delta` below the last
 //! significant value), or at `max_epochs`; the parameters of the lowest validation loss (a real
 //! copy, taken when it was reached; small improvements count here) are restored.
@@ -332,7 +336,7 @@ pub(crate) fn train(
     idx.shuffle(rng);
     let n_val = (cfg.validation_fraction * idx.len() as f64).round() as usize;
     let n_val = if cfg.validation_fraction > 0.0 {
-        n_val.max(1)
+        n_val.clamp(1, cfg.max_validation)
     } else {
         0
     };
@@ -350,6 +354,11 @@ pub(crate) fn train(
     let w_train: f64 = train.iter().map(|&i| w[i]).sum();
     let w_val: f64 = val.iter().map(|&i| w[i]).sum();
     let norm_w = w_train / train.len() as f64;
+    let batch_size = cfg.batch_for(train.len());
+    let epoch_rows = train.len().min(cfg.epoch_samples);
+    // Position in the running shuffled order (a fresh shuffle starts every full pass).
+    let mut cursor = train.len();
+    let mut epoch_idx: Vec<usize> = Vec::with_capacity(epoch_rows);
 
     let mut engine: Box<dyn Engine + '_> = if cfg.uses_native() {
         Box::new(NativeEngine::<f32>::new(
@@ -389,12 +398,26 @@ pub(crate) fn train(
     let wait = (cfg.patience / 3).max(1);
     for epoch in 0..cfg.max_epochs {
         let lr = learning_rate(cfg, epoch) * factor;
-        train.shuffle(rng);
+        epoch_idx.clear();
+        while epoch_idx.len() < epoch_rows {
+            if cursor == train.len() {
+                train.shuffle(rng);
+                cursor = 0;
+            }
+            let take = (epoch_rows - epoch_idx.len()).min(train.len() - cursor);
+            epoch_idx.extend_from_slice(&train[cursor..cursor + take]);
+            cursor += take;
+        }
         let mut sum = 0.0;
-        for batch in train.chunks(cfg.batch_size) {
+        for batch in epoch_idx.chunks(batch_size) {
             sum += engine.step(batch, lr)?;
         }
-        let train_loss = sum / w_train;
+        let w_epoch: f64 = if epoch_rows == train.len() {
+            w_train
+        } else {
+            epoch_idx.iter().map(|&i| w[i]).sum()
+        };
+        let train_loss = sum / w_epoch;
         let val_loss = if val.is_empty() {
             train_loss
         } else {

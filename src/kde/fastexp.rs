@@ -22,7 +22,7 @@ const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
 /// `a · b + c`, fused when compiled for a CPU with FMA (`FMA = true`), else plain (a
 /// non-native `mul_add` would call libm's slow software `fma`).
 #[inline(always)]
-fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+pub(crate) fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
     if FMA {
         a.mul_add(b, c)
     } else {
@@ -31,13 +31,13 @@ fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
 }
 
 /// `exp(x)` for `x ≤ 0` (see the module docs).
-#[cfg(test)]
-fn exp_nonpos(x: f64) -> f64 {
+#[inline(always)]
+pub(crate) fn exp_nonpos(x: f64) -> f64 {
     exp_nonpos_impl::<false>(x)
 }
 
 #[inline(always)]
-fn exp_nonpos_impl<const FMA: bool>(x: f64) -> f64 {
+pub(crate) fn exp_nonpos_impl<const FMA: bool>(x: f64) -> f64 {
     let x = x.max(-708.0);
     let t = x * LOG2E + SHIFTER;
     let k = t - SHIFTER;

@@ -11,6 +11,9 @@ use rand::{Rng, RngCore};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
+use std::sync::OnceLock;
+
+use super::cube::CubeIndex;
 use super::fastexp::{spatial_order, KernelBlocks};
 use crate::error::{Error, Result};
 use crate::linalg::{lower_mul, lower_solve};
@@ -34,6 +37,8 @@ pub struct KdeLatent {
     blocks: KernelBlocks,
     /// `−d/2 log 2π − Σ_j log L_jj`.
     log_norm: f64,
+    /// The unit-cube map's index, built on its first use.
+    cube: OnceLock<CubeIndex>,
 }
 
 impl KdeLatent {
@@ -123,6 +128,7 @@ impl KdeLatent {
             chol,
             blocks,
             log_norm,
+            cube: OnceLock::new(),
         })
     }
 
@@ -152,6 +158,18 @@ impl KdeLatent {
             }
         }
         h
+    }
+
+    /// The unit-cube map summing over every kernel (the reference of the fast map, for
+    /// benchmarks and tests).
+    #[doc(hidden)]
+    pub fn latent_from_unit_cube_exact(&self, u: &[f64], y: &mut [f64]) -> Result<()> {
+        super::cube::conditional_inverse_exact(self, u, y)
+    }
+
+    /// The unit-cube map's index (built on the first call).
+    pub(crate) fn cube_index(&self) -> &CubeIndex {
+        self.cube.get_or_init(|| CubeIndex::new(self))
     }
 
     pub(crate) fn log_weights(&self) -> &[f64] {
