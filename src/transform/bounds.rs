@@ -5,11 +5,28 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::samples::WeightedSamples;
 
-/// A box `∏_j [lo_j, hi_j]` with `lo_j < hi_j`, all finite.
+/// A box `∏_j [lo_j, hi_j]` with `lo_j < hi_j`, all finite. Deserialising checks this as
+/// [`Bounds::new`] does (a saved model with a corrupt box is an error, not a box that breaks
+/// later).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawBounds")]
 pub struct Bounds {
     lo: Vec<f64>,
     hi: Vec<f64>,
+}
+
+/// [`Bounds`] as stored, before its checks.
+#[derive(Deserialize)]
+struct RawBounds {
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+}
+
+impl TryFrom<RawBounds> for Bounds {
+    type Error = Error;
+    fn try_from(r: RawBounds) -> Result<Self> {
+        Bounds::new(r.lo, r.hi)
+    }
 }
 
 impl Bounds {

@@ -33,8 +33,8 @@ fn names_for(root: &Path, d: usize, file: &Path) -> Result<Names> {
     let pn = ParamNames::read(&pn_path)?;
     if pn.len() != d {
         return Err(Error::Parse {
- kind: ParseKind::Names,
- column: None,
+            kind: ParseKind::Names,
+            column: None,
             path: file.into(),
             line: 1,
             reason: format!(
@@ -201,8 +201,8 @@ pub fn read_multinest(root: &Path) -> Result<Chain> {
     let n_live_final = live_rows.len();
     if n_live_final == 0 {
         return Err(Error::Parse {
- kind: ParseKind::Empty,
- column: None,
+            kind: ParseKind::Empty,
+            column: None,
             path: live,
             line: 0,
             reason: "no live points: the old MultiNest format records the number of live points only through this file; without it the weights cannot be computed".into(),
@@ -515,8 +515,8 @@ pub fn read_nestedfit(dir: &Path) -> Result<Chain> {
     )?;
     if b.nrows() != m.nrows() {
         return Err(Error::Parse {
- kind: ParseKind::FieldCount,
- column: None,
+            kind: ParseKind::FieldCount,
+            column: None,
             path: diag,
             line: blines.last().copied().unwrap_or(0),
             reason: format!(
