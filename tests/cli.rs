@@ -386,3 +386,92 @@ fn sample_streams_a_large_request_in_chunks() {
     let distinct: std::collections::HashSet<&&str> = rows.iter().collect();
     assert_eq!(distinct.len(), n);
 }
+
+/// anesthetic's test fixtures (`../shared/data/anesthetic_fixtures`, or
+/// `MARGFLOW_ANESTHETIC_FIXTURES`), when present.
+fn fixtures_dir() -> Option<std::path::PathBuf> {
+    if let Ok(p) = std::env::var("MARGFLOW_ANESTHETIC_FIXTURES") {
+        let p = std::path::PathBuf::from(p);
+        return p.is_dir().then_some(p);
+    }
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/anesthetic_fixtures");
+    p.is_dir().then_some(p)
+}
+
+/// `margflow stats` on every root of anesthetic's fixtures, as a new user would run it: roots
+/// whose files record a uniform prior (Cobaya, NestedFit) run as they are; the others say
+/// clearly that a prior is needed and run with a `--prior-box` around the samples. A fast
+/// estimator keeps the test short; `benches/results.md` has the default (MAF) run.
+#[test]
+fn stats_runs_on_every_anesthetic_fixture_root() {
+    let Some(dir) = fixtures_dir() else {
+        eprintln!("skipped: anesthetic fixtures not found (../shared/data/anesthetic_fixtures)");
+        return;
+    };
+    let fast = [
+        "--estimator",
+        "gaussian",
+        "--n-estimators",
+        "1",
+        "--bootstrap",
+        "20",
+        "--json",
+    ];
+    let with_prior = ["cb", "cb_single_chain", "nf"];
+    for root in [
+        "pc",
+        "pc_250",
+        "pc_single_live",
+        "pc_zero_live",
+        "mn",
+        "mn_old",
+        "gd",
+        "gd_single",
+        "gd_single+X",
+        "cb",
+        "cb_single_chain",
+        "mp/2019-01-24_200000_",
+        "nf",
+        "bj.csv",
+        "un",
+    ] {
+        let path = dir.join(root);
+        let p = path.to_str().unwrap();
+        let mut argv = vec!["stats", "--posterior", p];
+        argv.extend(fast);
+        let o = margflow(&argv);
+        let text = if with_prior.contains(&root) {
+            stdout(&o)
+        } else {
+            assert_eq!(o.status.code(), Some(1), "{root}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("records no uniform prior") && err.contains("--prior-box"),
+                "{root}: {err}"
+            );
+            // The box the samples span, widened by a tenth on each side.
+            let chain = margflow::samples::read_chain_full(&path, None).unwrap();
+            let s = chain.samples.select(&chain.sampled_names()).unwrap();
+            let b: Vec<String> = (0..s.dim())
+                .map(|j| {
+                    let c = s.values().column(j);
+                    let lo = c.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    let w = (hi - lo).max(1e-9);
+                    format!("{}:{}", lo - 0.1 * w, hi + 0.1 * w)
+                })
+                .collect();
+            let b = format!("--prior-box={}", b.join(","));
+            argv.push(&b);
+            stdout(&margflow(&argv))
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{root}: {e}: {text}"));
+        for k in ["kl", "kl_err", "bmd", "bmd_err"] {
+            assert!(
+                v[k].as_f64().is_some_and(f64::is_finite),
+                "{root}: {k} in {v}"
+            );
+        }
+    }
+}

@@ -61,6 +61,11 @@ pub struct StatsArgs {
     /// thinned only by a number.
     #[arg(long, default_value = "auto")]
     pub thin: String,
+    /// Burn-in removed from the start of each chain (posterior and prior) before anything else: a fraction of its
+    /// rows (`0.3`, as GetDist's `ignore_rows`) or a whole number of rows. MCMC samplers such as
+    /// Cobaya keep their burn-in in the chain files; leaving it in biases the statistics.
+    #[arg(long, default_value_t = 0.0)]
+    pub burn_in: f64,
     /// Cross-fitting folds: each posterior estimator is fitted on all folds but one and
     /// evaluated on the one left out, so that no sample is scored by an estimator fitted to it
     /// (at least 2).
@@ -255,7 +260,12 @@ pub fn compute_with_chains(
         Some(p) => p.clone(),
         None => post_chain.sampled_names(),
     };
-    let post = thin(pick(&post_chain, &params)?, &args.thin)?;
+    let post = thin(
+        pick(&post_chain, &params)?
+            .burn_in(args.burn_in)
+            .map_err(|e| Error::invalid("--burn-in", e.to_string()))?,
+        &args.thin,
+    )?;
     let prior_chain = match &args.prior {
         Some(p) => Some(read_chain_full(p, wcol)?),
         None => None,
@@ -283,7 +293,12 @@ pub fn compute_with_chains(
     let (bounds, prior) = match (prior_box, &prior_chain) {
         (Some(b), _) => (Some(b.clone()), Prior::Box(UniformBox::new(b)?)),
         (None, Some(pc)) => {
-            let ps = thin(pick(pc, &params)?, &args.thin)?;
+            let ps = thin(
+                pick(pc, &params)?
+                    .burn_in(args.burn_in)
+                    .map_err(|e| Error::invalid("--burn-in", e.to_string()))?,
+                &args.thin,
+            )?;
             let b = super::fit_bounds(
                 args.bounds.as_deref(),
                 &[pc, &post_chain],
@@ -292,12 +307,46 @@ pub fn compute_with_chains(
             )?;
             (b, Prior::Samples(ps))
         }
-        (None, None) => {
-            return Err(Error::invalid(
-                "--prior",
-                "give a prior: --prior FILE or --prior-box lo:hi,…",
-            ))
-        }
+        // The uniform prior the chain's files record (getdist `.ranges`, Cobaya's
+        // `.updated.yaml`, NestedFit's `.ranges`), opened by a hair as above.
+        (None, None) => match post_chain.bounds(&params).filter(|b| b.is_finite()) {
+            Some(b) => {
+                eprintln!(
+                    "prior: uniform on the ranges recorded with {} ({}); give --prior or --prior-box to use another",
+                    args.posterior.display(),
+                    params
+                        .iter()
+                        .zip(b.lo().iter().zip(b.hi()))
+                        .map(|(p, (l, h))| format!("{p} {l}:{h}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let b = b.widened(1e-9)?;
+                (Some(b.clone()), Prior::Box(UniformBox::new(b)?))
+            }
+            None => {
+                let missing: Vec<&str> = params
+                    .iter()
+                    .filter(|p| {
+                        post_chain
+                            .ranges
+                            .as_ref()
+                            .and_then(|r| r.get(p))
+                            .is_none_or(|(l, h)| l.is_none() || h.is_none())
+                    })
+                    .map(String::as_str)
+                    .collect();
+                return Err(Error::invalid(
+                    "--prior",
+                    format!(
+                        "{} records no uniform prior for {}; give one: --prior FILE (samples of the prior) or --prior-box lo:hi,… (one entry for each of {})",
+                        args.posterior.display(),
+                        missing.join(", "),
+                        params.join(", ")
+                    ),
+                ));
+            }
+        },
     };
     // The estimators of different seeds are independent: they train in parallel (each seed's
     // folds too), and each result depends on its seed alone, so the output does not depend on

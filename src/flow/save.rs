@@ -98,6 +98,12 @@ impl Persist for Maf {
         if !(a.clamp.is_finite() && a.clamp > 0.0) {
             return Err(bad(format!("invalid clamp {}", a.clamp)));
         }
+        // Sizes from the metadata are checked against what the files hold (the names, the orders
+        // and the arrays) before anything is allocated by them: a corrupt `model.yaml` must not
+        // make the loader allocate without bound.
+        if meta.names.len() != a.dim || meta.lo.len() != a.dim || meta.hi.len() != a.dim {
+            return Err(bad(format!("names / bounds do not have {} entries", a.dim)));
+        }
         if meta.orders.len() != a.n_mades {
             return Err(bad(format!(
                 "{} variable orders for {} MADEs",
@@ -115,13 +121,30 @@ impl Persist for Maf {
                 )));
             }
         }
-        if meta.names.len() != a.dim || meta.lo.len() != a.dim || meta.hi.len() != a.dim {
-            return Err(bad(format!("names / bounds do not have {} entries", a.dim)));
-        }
         let (lo, hi) = open_sides(meta.lo.clone(), meta.hi.clone());
         let bijector = Bounds::new(lo, hi)
             .and_then(|b| Gaussianiser::from_parts(b, meta.shift.clone(), meta.scale.clone()))
             .map_err(|e| bad(format!("invalid bounds: {e}")))?;
+        let mut n_in = a.dim;
+        for (l, &n_out) in a.hidden.iter().chain([&(2 * a.dim)]).enumerate() {
+            for k in 0..a.n_mades {
+                for (name, shape) in [
+                    (weight_name(k, l), vec![n_out, n_in]),
+                    (bias_name(k, l), vec![n_out]),
+                ] {
+                    match arrays.0.get(&name) {
+                        Some((s, _)) if *s == shape => {}
+                        Some((s, _)) => {
+                            return Err(bad(format!(
+                                "array `{name}` has shape {s:?}, but the architecture implies {shape:?}"
+                            )))
+                        }
+                        None => return Err(bad(format!("array `{name}` is missing"))),
+                    }
+                }
+            }
+            n_in = n_out;
+        }
         let lay = Layout::new(a.clone(), meta.orders.clone());
         let shift = arrays.take(dir, SHIFT, &[a.dim])?;
         let scale = arrays.take(dir, SCALE, &[a.dim])?;

@@ -128,8 +128,8 @@ fn parse(path: &Path) -> Result<Parsed> {
         let idx_names = &recs[2].1;
         if lab.len() != header.len() || idx_names.len() != header.len() {
             return Err(Error::Parse {
- kind: ParseKind::Names,
- column: None,
+                kind: ParseKind::Names,
+                column: None,
                 path: path.into(),
                 line: if lab.len() != header.len() { recs[1].0 } else { recs[2].0 },
                 reason: format!(

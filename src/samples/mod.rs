@@ -203,6 +203,42 @@ impl WeightedSamples {
         Ok(out)
     }
 
+    /// The samples without the burn-in of each chain: its first `fraction` of rows when
+    /// `fraction < 1` (GetDist's `ignore_rows`), or its first `fraction` rows when it is a whole
+    /// number `>= 1`. Errors on a negative, non-finite or fractional count above 1, and when
+    /// no row with positive weight is left.
+    pub fn burn_in(&self, fraction: f64) -> Result<Self> {
+        if !(fraction >= 0.0 && fraction.is_finite())
+            || (fraction >= 1.0 && fraction.fract() != 0.0)
+        {
+            return Err(Error::invalid(
+                "burn_in",
+                format!(
+                    "{fraction}: give a fraction of each chain in [0, 1) or a whole number of rows"
+                ),
+            ));
+        }
+        let rows: Vec<usize> = self
+            .chain_runs()
+            .into_iter()
+            .flat_map(|r| {
+                let drop = if fraction < 1.0 {
+                    (fraction * r.len() as f64).floor() as usize
+                } else {
+                    fraction as usize
+                };
+                r.skip(drop)
+            })
+            .collect();
+        if !rows.iter().any(|&i| self.weights[i] > 0.0) {
+            return Err(Error::invalid(
+                "burn_in",
+                format!("removing a burn-in of {fraction} left no row with positive weight"),
+            ));
+        }
+        Ok(self.select_rows(&rows))
+    }
+
     /// Number of samples `n`.
     pub fn len(&self) -> usize {
         self.values.nrows()

@@ -6,14 +6,24 @@
 //! | --- | --- | --- | --- |
 //! | `samples` | f64 | `n × d` | parameter values, one row per sample |
 //! | `weights` | f64 | `n` | sample weights (optional on reading: all 1 when absent) |
-//! | `names` | variable-length UTF-8 strings | `d` | parameter names (optional: `p0, p1, …`) |
+//! | `names` | UTF-8 strings | `d` | parameter names (optional: `p0, p1, …`) |
 //!
 //! `weights_column` on reading names another 1-D dataset to use as the weights.
+//!
+//! margflow writes the names as fixed-length strings of [`NAME_BYTES`] bytes, and reads fixed-
+//! and variable-length ones. Variable-length strings live in HDF5's global heap, and the HDF5
+//! C library (1.10.8, Debian's) reads a corrupt global heap out of bounds and crashes the
+//! process (found by `tests/reader_fuzz.rs`); fixed-length strings never touch it, so a corrupt
+//! file that margflow wrote gives an error. Files from other writers (h5py writes
+//! variable-length strings) still go through the C library's heap reader.
 
 use std::path::Path;
 use std::str::FromStr;
 
-use hdf5::types::VarLenUnicode;
+use hdf5::types::{FixedAscii, FixedUnicode, TypeDescriptor, VarLenAscii, VarLenUnicode};
+
+/// The length in bytes of each name as margflow writes it (longer names are an error).
+pub const NAME_BYTES: usize = 256;
 
 use crate::error::{Error, ParseKind, Result};
 use crate::matrix::Matrix;
@@ -27,6 +37,29 @@ fn h5_err(path: &Path, what: &str, e: hdf5::Error) -> Error {
         line: 0,
         reason: format!("{what}: {e}"),
     }
+}
+
+/// Refuses to read a dataset of `elements` numbers that could not come from the file at `path`
+/// (more than 1024 times its size, the most any compression of sampler output gives, or more
+/// than physical memory): a corrupt header must not make the reader allocate without bound.
+fn check_dataset_size(path: &Path, what: &str, elements: usize) -> Result<()> {
+    let file_len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    let needed = (elements as u128) * 8;
+    let limit = (u128::from(file_len) * 1024).max(1 << 20);
+    if needed > limit {
+        return Err(Error::Parse {
+            kind: ParseKind::Format,
+            column: None,
+            path: path.into(),
+            line: 0,
+            reason: format!(
+                "{what} claims {elements} numbers ({needed} bytes) but the file has {file_len} bytes; its header is corrupt"
+            ),
+        });
+    }
+    crate::matrix::check_fits_in_memory(what, elements, 1, 1)
 }
 
 /// Writes samples in the layout of the module docs.
@@ -47,17 +80,17 @@ pub fn write_hdf5(samples: &WeightedSamples, path: &Path) -> Result<()> {
         .map_err(|e| h5_err(path, "weights", e))?;
     ws.write_raw(samples.weights())
         .map_err(|e| h5_err(path, "weights", e))?;
-    let names: Vec<VarLenUnicode> = samples
+    let names: Vec<FixedUnicode<NAME_BYTES>> = samples
         .names()
         .iter()
         .map(|s| {
-            VarLenUnicode::from_str(s).map_err(|e| {
+            FixedUnicode::<NAME_BYTES>::from_str(s).map_err(|e| {
                 Error::invalid("names", format!("`{s}` cannot be stored in HDF5: {e}"))
             })
         })
         .collect::<Result<_>>()?;
     let ns = f
-        .new_dataset::<VarLenUnicode>()
+        .new_dataset::<FixedUnicode<NAME_BYTES>>()
         .shape((d,))
         .create("names")
         .map_err(|e| h5_err(path, "names", e))?;
@@ -98,6 +131,7 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
             reason: "the chain is empty: `samples` has no rows".into(),
         });
     }
+    check_dataset_size(path, "dataset `samples`", ds.size())?;
     let data: Vec<f64> = ds
         .read_raw()
         .map_err(|e| h5_err(path, "dataset `samples`", e))?;
@@ -117,7 +151,10 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     }
     let wname = weights_column.unwrap_or("weights");
     let weights: Vec<f64> = match f.dataset(wname) {
-        Ok(w) => w.read_raw().map_err(|e| h5_err(path, wname, e))?,
+        Ok(w) => {
+            check_dataset_size(path, wname, w.size())?;
+            w.read_raw().map_err(|e| h5_err(path, wname, e))?
+        }
         Err(_) if weights_column.is_none() => vec![1.0; n],
         Err(e) => return Err(h5_err(path, &format!("weights dataset `{wname}`"), e)),
     };
@@ -144,8 +181,44 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     }
     let names = match f.dataset("names") {
         Ok(nd) => {
-            let v: Vec<VarLenUnicode> = nd.read_raw().map_err(|e| h5_err(path, "names", e))?;
-            v.iter().map(|s| s.as_str().to_string()).collect()
+            check_dataset_size(path, "names", nd.size())?;
+            let err = |e| h5_err(path, "names", e);
+            let ty = nd.dtype().and_then(|t| t.to_descriptor()).map_err(err)?;
+            match ty {
+                TypeDescriptor::FixedUnicode(_) => nd
+                    .read_raw::<FixedUnicode<NAME_BYTES>>()
+                    .map_err(err)?
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+                TypeDescriptor::FixedAscii(_) => nd
+                    .read_raw::<FixedAscii<NAME_BYTES>>()
+                    .map_err(err)?
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+                TypeDescriptor::VarLenUnicode => nd
+                    .read_raw::<VarLenUnicode>()
+                    .map_err(err)?
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+                TypeDescriptor::VarLenAscii => nd
+                    .read_raw::<VarLenAscii>()
+                    .map_err(err)?
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+                other => {
+                    return Err(Error::Parse {
+                        kind: ParseKind::Names,
+                        column: None,
+                        path: path.into(),
+                        line: 0,
+                        reason: format!("dataset `names` holds {other:?}; expected strings"),
+                    })
+                }
+            }
         }
         Err(_) => WeightedSamples::default_names(d),
     };
@@ -212,8 +285,8 @@ pub fn read_ultranest(dir: &Path) -> Result<super::Chain> {
     let shape = ds.shape();
     if shape.len() != 2 || shape[0] == 0 || shape[1] < 3 + 2 * d || d == 0 {
         return Err(Error::Parse {
- kind: ParseKind::FieldCount,
- column: None,
+            kind: ParseKind::FieldCount,
+            column: None,
             path: points,
             line: 0,
             reason: format!(
@@ -224,6 +297,7 @@ pub fn read_ultranest(dir: &Path) -> Result<super::Chain> {
         });
     }
     let (n, c) = (shape[0], shape[1]);
+    check_dataset_size(&points, "dataset `points`", ds.size())?;
     let data: Vec<f64> = ds
         .read_raw()
         .map_err(|e| h5_err(&points, "dataset `points`", e))?;

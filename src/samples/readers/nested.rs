@@ -33,8 +33,8 @@ fn names_for(root: &Path, d: usize, file: &Path) -> Result<Names> {
     let pn = ParamNames::read(&pn_path)?;
     if pn.len() != d {
         return Err(Error::Parse {
- kind: ParseKind::Names,
- column: None,
+            kind: ParseKind::Names,
+            column: None,
             path: file.into(),
             line: 1,
             reason: format!(
@@ -201,8 +201,8 @@ pub fn read_multinest(root: &Path) -> Result<Chain> {
     let n_live_final = live_rows.len();
     if n_live_final == 0 {
         return Err(Error::Parse {
- kind: ParseKind::Empty,
- column: None,
+            kind: ParseKind::Empty,
+            column: None,
             path: live,
             line: 0,
             reason: "no live points: the old MultiNest format records the number of live points only through this file; without it the weights cannot be computed".into(),
@@ -481,7 +481,8 @@ pub fn log_evidence(samples: &WeightedSamples) -> Option<f64> {
 
 /// Reads NestedFit output from its folder: `nf_output_points.txt` (`weight  log L  p_1 … p_d`,
 /// one row per dead point in order of death), `nf_output_diag.dat` (`log L_birth  rank`, one
-/// row per dead point in the same order) and `nf_output_points.paramnames`. As anesthetic does,
+/// row per dead point in the same order), `nf_output_points.paramnames` and, when present,
+/// `nf_output_points.ranges` (the uniform prior limits, as the chain's ranges). As anesthetic does,
 /// the weights are recomputed from the birth contours (the file's own weight column is not
 /// used), so they have the same definition as every other nested reader's.
 pub fn read_nestedfit(dir: &Path) -> Result<Chain> {
@@ -515,8 +516,8 @@ pub fn read_nestedfit(dir: &Path) -> Result<Chain> {
     )?;
     if b.nrows() != m.nrows() {
         return Err(Error::Parse {
- kind: ParseKind::FieldCount,
- column: None,
+            kind: ParseKind::FieldCount,
+            column: None,
             path: diag,
             line: blines.last().copied().unwrap_or(0),
             reason: format!(
@@ -555,8 +556,16 @@ pub fn read_nestedfit(dir: &Path) -> Result<Chain> {
         &points,
         ChainFormat::NestedFit,
     )?;
+    // NestedFit writes its uniform prior limits in getdist's `.ranges` format.
+    let ranges_path = dir.join("nf_output_points.ranges");
+    let ranges = if ranges_path.is_file() {
+        Some(super::paramnames::Ranges::read(&ranges_path)?)
+    } else {
+        None
+    };
     Ok(Chain {
         samples: chain.samples.with_log_likelihood(log_l, Some(birth))?,
+        ranges,
         ..chain
     })
 }

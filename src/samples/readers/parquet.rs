@@ -92,8 +92,8 @@ pub fn from_dataframe(
                 Some(x) if x.is_finite() => v.push(x),
                 other => {
                     return Err(Error::Parse {
- kind: ParseKind::NonFinite,
- column: None,
+                        kind: ParseKind::NonFinite,
+                        column: None,
                         path: source.into(),
                         line: i + 1,
                         reason: format!("column `{}` row {i} holds {other:?}; every value must be finite and present", names[j]),
@@ -149,8 +149,24 @@ pub fn write_parquet(
 /// Reads samples from a parquet file (see [`from_dataframe`]).
 pub fn read_parquet(path: &Path, weights_column: Option<&str>) -> Result<WeightedSamples> {
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(f)
-        .finish()
-        .map_err(|e| polars_err(path, e))?;
+    // polars-parquet 0.55 panics on some corrupt metadata (found by `tests/reader_fuzz.rs`):
+    // such a file is an error, not a crash.
+    let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ParquetReader::new(f).finish()
+    }))
+    .map_err(|p| Error::Parse {
+        kind: ParseKind::Format,
+        column: None,
+        path: path.into(),
+        line: 0,
+        reason: format!(
+            "the parquet reader failed on it ({}); the file is corrupt",
+            p.downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| p.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic")
+        ),
+    })?
+    .map_err(|e| polars_err(path, e))?;
     from_dataframe(&df, weights_column, path)
 }

@@ -57,8 +57,8 @@ fn read_table(
         let want = *ncols.get_or_insert(fields.len());
         if fields.len() != want {
             return Err(Error::Parse {
- kind: ParseKind::FieldCount,
- column: None,
+                kind: ParseKind::FieldCount,
+                column: None,
                 path: path.into(),
                 line: lineno,
                 reason: format!(
@@ -81,8 +81,8 @@ fn read_table(
             })?;
             if v.is_nan() || (v.is_infinite() && !allow_inf(j)) {
                 return Err(Error::Parse {
- kind: ParseKind::NonFinite,
- column: Some(j + 1),
+                    kind: ParseKind::NonFinite,
+                    column: Some(j + 1),
                     path: path.into(),
                     line: lineno,
                     reason: format!(
