@@ -338,9 +338,9 @@ fn eval_path_matches_training_path() {
 fn batch_grows_with_the_rows_and_is_unchanged_for_small_data() {
     let cfg = MafConfig::default();
     assert_eq!(cfg.batch_for(9_000), 128);
-    assert_eq!(cfg.batch_for(12_899), 128);
-    assert_eq!(cfg.batch_for(90_000), 900);
-    assert_eq!(cfg.batch_for(900_000), 1024);
+    assert_eq!(cfg.batch_for(128_999), 128);
+    assert_eq!(cfg.batch_for(200_000), 200);
+    assert_eq!(cfg.batch_for(900_000), 256);
     assert!(MafConfig::builder().max_batch_size(64).build().is_err());
     assert!(MafConfig::builder().epoch_samples(0).build().is_err());
     assert!(MafConfig::builder().max_validation(0).build().is_err());
@@ -358,7 +358,8 @@ fn partial_epochs_are_deterministic() {
     let cfg = MafConfig::builder()
         .n_mades(2)
         .hidden(vec![8])
-        .batch_size(16)
+        .batch_size(2)
+        .max_batch_size(16)
         .epoch_samples(700)
         .max_validation(300)
         .max_epochs(6)
