@@ -97,9 +97,7 @@ pub struct MafConfig {
     /// rows the batch grows as `clamp(n_train / 1000, batch_size, max_batch_size)`: a larger
     /// batch gives a less noisy step. The growth is gentle because at a fixed learning rate the
     /// number of Adam steps, not the batch, limits the fit, and the native kernels cost the
-    /// same per row at any batch size: measured on the 6-D AR(1) Gaussian with 10⁶ rows
-    /// (`benches/scaling.md`), batches of 128, 256 and 1024 reached KL 0.0017, 0.0018 and
-    /// 0.0024 in 11, 10 and 15 s of CPU.
+    /// same per row at any batch size (measurements in `benches/scaling.md`).
     pub batch_size: usize,
     /// The largest mini-batch the growth rule may reach (default 256).
     #[serde(default = "default_max_batch_size")]
