@@ -39,6 +39,12 @@ struct Args {
     /// comparison.
     #[arg(long)]
     legacy: bool,
+    /// Override `MafConfig::max_batch_size`.
+    #[arg(long)]
+    max_batch_size: Option<usize>,
+    /// Override `MafConfig::epoch_samples`.
+    #[arg(long)]
+    epoch_samples: Option<usize>,
     /// Seed for the data and the training.
     #[arg(long, default_value_t = 11)]
     seed: u64,
@@ -78,7 +84,15 @@ fn main() -> margflow::Result<()> {
     } else {
         MafConfig::builder()
     }
-    .progress(false)
+    .progress(false);
+    let cfg = match args.max_batch_size {
+        Some(b) => cfg.max_batch_size(b),
+        None => cfg,
+    };
+    let cfg = match args.epoch_samples {
+        Some(e) => cfg.epoch_samples(e),
+        None => cfg,
+    }
     .build()?;
     println!("| target | d | N | train CPU s | train wall s | epochs | rows seen | batch | KL(true‖q) | data MiB | peak MiB | peak / data |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");

@@ -16,7 +16,7 @@
 //! # The exact map
 //!
 //! [`conditional_inverse_exact`] sums over every kernel for every coordinate (`O(n d²)` plus
-//! the root solves, about 10 ms a point for 10⁴ kernels in 5-D). The root is bracketed exactly:
+//! the root solves). The root is bracketed exactly:
 //! `F_j(min_i z_ij + Φ⁻¹(u)) ≤ u ≤ F_j(max_i z_ij + Φ⁻¹(u))`. Newton steps are taken while they
 //! stay inside the bracket, bisection otherwise. For `u > ½` the upper-tail form
 //! `Σ r Φ(−(t − z)) = 1 − u` is solved instead, so that both tails keep full relative precision.
