@@ -348,7 +348,9 @@ fn pipeline_coverage(seeds: u64) {
         }
         let n_low = pipeline_cfg(0, n_low).low.get_n_live(); // after MF_NLOW
         let est = std::env::var("MF_EST").unwrap_or(est.to_string());
-        let direct = sample(&p, &p.prior().unwrap(), &cfg(n, 100)).unwrap().calls() as f64;
+        let direct = sample(&p, &p.prior().unwrap(), &cfg(n, 100))
+            .unwrap()
+            .calls() as f64;
         let (mut ratios, mut pulls, mut errs, mut secs) = (vec![], vec![], vec![], 0.0);
         let mut failed = 0;
         for s in 0..seeds {
@@ -442,7 +444,8 @@ fn dynesty_side(seeds: u64) {
     println!("|---|---|---|---|---|---|");
     let p = CorrelatedGaussian::standard(10).unwrap();
     for s in 0..seeds {
-        let (r, t) = timed(|| sample(&p, &p.prior().unwrap(), &cfg(500, 500 + s).n_repeats(50)).unwrap());
+        let (r, t) =
+            timed(|| sample(&p, &p.prior().unwrap(), &cfg(500, 500 + s).n_repeats(50)).unwrap());
         println!(
             "| {s} | {:.3} | {:.3} | {:.2} | {} | {t:.2} |",
             r.log_z(),

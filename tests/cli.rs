@@ -247,14 +247,19 @@ fn no_bounds_means_unbounded_and_accurate() {
     eprintln!("KL(p‖q) = {kl:.5} ± {se:.5}");
     assert!(kl <= 0.01, "KL(p‖q) = {kl:.5} ± {se:.5}, target ≤ 0.01");
     // Draws from the model reach beyond the training range: they are not held in a box.
-    let s = stdout(&margflow(&["sample", "--model", m, "-n", "20000", "--seed", "3"]));
+    let s = stdout(&margflow(&[
+        "sample", "--model", m, "-n", "20000", "--seed", "3",
+    ]));
     let d: Vec<f64> = s
         .lines()
         .skip(1)
         .map(|r| r.split(',').next().unwrap().parse().unwrap())
         .collect();
     assert!(d.iter().all(|v| v.is_finite()));
-    assert!(d.iter().any(|v| (v - 3.0).abs() > 3.5), "no draw beyond 3.5σ in 20,000");
+    assert!(
+        d.iter().any(|v| (v - 3.0).abs() > 3.5),
+        "no draw beyond 3.5σ in 20,000"
+    );
 }
 
 /// Issue 12: a half-bound on the wrong side of the data is a clear error naming the
@@ -267,8 +272,18 @@ fn half_bounds_on_the_wrong_side_are_refused() {
     let (c, m) = (chain.to_str().unwrap(), dir.path().join("m"));
     let m = m.to_str().unwrap();
     let o = margflow(&[
-        "train", "--input", c, "--output", m, "--params", "a,b", "--weights-column", "w",
-        "--bounds", ":,0:", "--quiet",
+        "train",
+        "--input",
+        c,
+        "--output",
+        m,
+        "--params",
+        "a,b",
+        "--weights-column",
+        "w",
+        "--bounds",
+        ":,0:",
+        "--quiet",
     ]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
@@ -278,8 +293,20 @@ fn half_bounds_on_the_wrong_side_are_refused() {
     );
     // `a` is positive here, `b` below zero: a lower limit on one and an upper on the other.
     stdout(&margflow(&[
-        "train", "--input", c, "--output", m, "--params", "a,b", "--weights-column", "w",
-        "--bounds", ":,:0", "--max-epochs", "5", "--quiet",
+        "train",
+        "--input",
+        c,
+        "--output",
+        m,
+        "--params",
+        "a,b",
+        "--weights-column",
+        "w",
+        "--bounds",
+        ":,:0",
+        "--max-epochs",
+        "5",
+        "--quiet",
     ]));
     let yaml = std::fs::read_to_string(Path::new(m).join("model.yaml")).unwrap();
     assert!(yaml.contains("format_version: 2"), "{yaml}");

@@ -133,11 +133,20 @@ fn format_version_1_models_still_load() {
     as_version_1(&m);
     as_version_1(&k);
     let yaml = std::fs::read_to_string(m.join("model.yaml")).unwrap();
-    assert!(yaml.contains("format_version: 1") && !yaml.contains("shift:"), "{yaml}");
+    assert!(
+        yaml.contains("format_version: 1") && !yaml.contains("shift:"),
+        "{yaml}"
+    );
     let maf1 = Maf::load(&m).unwrap();
     let kde1 = margflow::Kde::load(&k).unwrap();
-    assert_eq!(maf1.log_prob(&probe).unwrap(), maf.log_prob(&probe).unwrap());
-    assert_eq!(kde1.log_prob(&probe).unwrap(), kde.log_prob(&probe).unwrap());
+    assert_eq!(
+        maf1.log_prob(&probe).unwrap(),
+        maf.log_prob(&probe).unwrap()
+    );
+    assert_eq!(
+        kde1.log_prob(&probe).unwrap(),
+        kde.log_prob(&probe).unwrap()
+    );
     // An unbounded model without its location and scale (a version-2 file cut short) is
     // refused with a model error rather than read as a box.
     let open = small_cfg(1).fit(&s, None, 2).unwrap();
@@ -248,9 +257,7 @@ fn bad_input_gives_typed_errors() {
         Err(Error::DimensionMismatch { .. })
     ));
     let tight = Bounds::cube(2, -0.1, 0.1).unwrap();
-    assert!(
-        matches!(cfg.fit(&s, Some(&tight), 0), Err(Error::OutsideBounds(v)) if v.len() == 2)
-    );
+    assert!(matches!(cfg.fit(&s, Some(&tight), 0), Err(Error::OutsideBounds(v)) if v.len() == 2));
     // Mismatched dimensions and NaN at log_prob; points outside the box give −∞.
     let maf = cfg.fit(&s, None, 0).unwrap();
     assert!(matches!(
@@ -264,7 +271,9 @@ fn bad_input_gives_typed_errors() {
     // With no bounds a far point has a tiny but finite density; in a box it is −∞.
     let far = maf.log_prob(&m(vec![1e6, 0.0])).unwrap()[0];
     assert!(far.is_finite() && far < -1e6, "{far}");
-    let boxed = cfg.fit(&s, Some(&Bounds::from_samples(&s).unwrap()), 0).unwrap();
+    let boxed = cfg
+        .fit(&s, Some(&Bounds::from_samples(&s).unwrap()), 0)
+        .unwrap();
     assert_eq!(
         boxed.log_prob(&m(vec![1e6, 0.0])).unwrap()[0],
         f64::NEG_INFINITY
@@ -369,12 +378,18 @@ fn trained_flows_are_normalised_and_their_samples_match_log_prob() {
         .flat_map(|c| [(c.clone(), false), (c, true)])
     {
         let kish = Bounds::from_samples(&s).unwrap();
-        let maf = small_cfg(15)
-            .fit(&s, (!open).then_some(&kish), 7)
-            .unwrap();
-        let b = if open { kish.widened(2.0).unwrap() } else { kish };
+        let maf = small_cfg(15).fit(&s, (!open).then_some(&kish), 7).unwrap();
+        let b = if open {
+            kish.widened(2.0).unwrap()
+        } else {
+            kish
+        };
         let (mass, entropy) = quadrature(&maf, &b, grid);
-        assert!((mass - 1.0).abs() < 2e-3, "d = {} (open {open}): mass {mass}", s.dim());
+        assert!(
+            (mass - 1.0).abs() < 2e-3,
+            "d = {} (open {open}): mass {mass}",
+            s.dim()
+        );
         let check = |x: Matrix, how: &str| {
             let lp = maf.log_prob(&x).unwrap();
             let n = lp.len() as f64;

@@ -190,7 +190,10 @@ where
         let out = Matrix::new(1, d, kish.hi().iter().map(|h| h + 1.0).collect()).unwrap();
         let l = model.log_prob(&out).unwrap()[0];
         if open {
-            assert!(l.is_finite(), "{name} {d}-D: log p beyond the samples = {l}");
+            assert!(
+                l.is_finite(),
+                "{name} {d}-D: log p beyond the samples = {l}"
+            );
         } else {
             assert_eq!(l, f64::NEG_INFINITY);
         }

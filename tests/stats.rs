@@ -234,7 +234,8 @@ fn evidence_ratio_and_joint_posterior_of_two_gaussians() {
 fn gaussian_fit_on_weighted_samples_recovers_moments() {
     // Importance-weighted uniform draws of a Gaussian: the moment fit recovers it.
     let g = Gaussian::new(vec![0.3], Matrix::new(1, 1, vec![0.04]).unwrap()).unwrap();
-    let u = UniformBox::new(Bounds::cube(1, -1.0, 2.0).unwrap()).unwrap()
+    let u = UniformBox::new(Bounds::cube(1, -1.0, 2.0).unwrap())
+        .unwrap()
         .sample_seeded(50_000, 5)
         .unwrap();
     let w: Vec<f64> = g.log_prob(&u).unwrap().iter().map(|l| l.exp()).collect();

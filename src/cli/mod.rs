@@ -10,7 +10,6 @@ pub mod sample;
 pub mod stats;
 pub mod train;
 
-
 use crate::error::{Error, Result};
 use crate::samples::{Chain, WeightedSamples};
 use crate::transform::Bounds;
@@ -36,7 +35,9 @@ pub fn fit_bounds(
                 .collect::<Result<Vec<_>>>()?;
             Some(union(&boxes)?)
         }
-        Some(text) => Some(Bounds::parse(text).map_err(|e| Error::invalid("--bounds", e.to_string()))?),
+        Some(text) => {
+            Some(Bounds::parse(text).map_err(|e| Error::invalid("--bounds", e.to_string()))?)
+        }
         None => chains
             .iter()
             .find_map(|c| c.bounds(params))

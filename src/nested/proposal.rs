@@ -159,7 +159,6 @@ impl Fit for GaussianFit {
                 "the samples' covariance is singular; some parameter does not vary",
             )
         })?;
-        Transformed::new(GaussianLatent::new(mean, chol)?, g)?
-            .with_names(samples.names().to_vec())
+        Transformed::new(GaussianLatent::new(mean, chol)?, g)?.with_names(samples.names().to_vec())
     }
 }

@@ -87,8 +87,12 @@ fn same_seed_same_run_on_any_number_of_threads() {
         .num_threads(2)
         .build()
         .unwrap();
-    let a = one.install(|| sample(&p, &p.prior().unwrap(), &cfg)).unwrap();
-    let b = two.install(|| sample(&p, &p.prior().unwrap(), &cfg)).unwrap();
+    let a = one
+        .install(|| sample(&p, &p.prior().unwrap(), &cfg))
+        .unwrap();
+    let b = two
+        .install(|| sample(&p, &p.prior().unwrap(), &cfg))
+        .unwrap();
     assert_eq!(a.calls(), b.calls());
     assert_eq!(a.logl(), b.logl());
     assert_eq!(a.log_z(), b.log_z());

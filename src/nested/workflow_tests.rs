@@ -187,7 +187,14 @@ fn assert_pipeline_target<P: TestProblem, F: Fit>(
     fit: &F,
     seed: u64,
 ) -> PipelineResult<F::Model> {
-    let r = enhanced(p, &p.prior().unwrap(), &p.bounds(), fit, &default_pipeline(seed)).unwrap();
+    let r = enhanced(
+        p,
+        &p.prior().unwrap(),
+        &p.bounds(),
+        fit,
+        &default_pipeline(seed),
+    )
+    .unwrap();
     assert_evidence(&r.high, p.log_z());
     let direct = sample(p, &p.prior().unwrap(), &quiet(500, seed + 2)).unwrap();
     let ratio = r.calls as f64 / direct.calls() as f64;

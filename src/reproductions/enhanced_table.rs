@@ -167,7 +167,13 @@ fn quiet(n: usize, seed: u64) -> NestedConfig {
 
 fn enhanced_run<F: Fit>(p: &EnhancedProblem, fit: &F, pc: &PipelineConfig) -> Result<RunRecord> {
     let t0 = Instant::now();
-    let r = enhanced(&p.problem, &p.problem.prior()?, &p.problem.bounds(), fit, pc)?;
+    let r = enhanced(
+        &p.problem,
+        &p.problem.prior()?,
+        &p.problem.bounds(),
+        fit,
+        pc,
+    )?;
     Ok(RunRecord {
         calls: r.calls,
         log_z: r.high.log_z(),

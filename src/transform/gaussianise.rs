@@ -322,13 +322,19 @@ mod tests {
         b.forward(&x, &mut y).unwrap();
         b.inverse(&y, &mut back);
         for j in 0..4 {
-            assert!((back[j] - x[j]).abs() < 1e-12 * (1.0 + x[j].abs()), "{j}: {back:?}");
+            assert!(
+                (back[j] - x[j]).abs() < 1e-12 * (1.0 + x[j].abs()),
+                "{j}: {back:?}"
+            );
         }
         // Extreme latents land strictly inside and finite, where forward is finite again.
         for y in [[-40.0; 4], [40.0; 4], [-1e300; 4], [1e300; 4]] {
             b.inverse(&y, &mut back);
             assert!(back.iter().all(|v| v.is_finite()), "{y:?} → {back:?}");
-            assert!(b.forward(&back, &mut [0.0; 4]).is_some(), "{y:?} → {back:?}");
+            assert!(
+                b.forward(&back, &mut [0.0; 4]).is_some(),
+                "{y:?} → {back:?}"
+            );
         }
         assert!(b.forward(&[0.0, 0.0, 0.0, 0.0], &mut y).is_none(), "x = lo");
         assert!(b.forward(&[0.0, 1.0, 5.0, 0.0], &mut y).is_none(), "x = hi");
@@ -352,7 +358,10 @@ mod tests {
             b.forward(&xm, &mut ym).unwrap();
             fd += ((yp[j] - ym[j]) / (2.0 * h)).ln();
         }
-        assert!((ld - fd).abs() < 1e-6, "analytic {ld} vs finite differences {fd}");
+        assert!(
+            (ld - fd).abs() < 1e-6,
+            "analytic {ld} vs finite differences {fd}"
+        );
     }
 
     #[test]
@@ -373,14 +382,18 @@ mod tests {
         .unwrap();
         let b = Gaussianiser::fit(Bounds::parse("0:,:").unwrap(), &s).unwrap();
         let (a, sc) = b.affine();
-        assert!((a[0] - 1.0).abs() < 1e-3 && (sc[0] - 0.3).abs() < 3e-3, "{a:?} {sc:?}");
-        assert!((a[1] - 1e6).abs() < 1e-3 && (sc[1] - 5.0).abs() < 0.05, "{a:?} {sc:?}");
+        assert!(
+            (a[0] - 1.0).abs() < 1e-3 && (sc[0] - 0.3).abs() < 3e-3,
+            "{a:?} {sc:?}"
+        );
+        assert!(
+            (a[1] - 1e6).abs() < 1e-3 && (sc[1] - 5.0).abs() < 0.05,
+            "{a:?} {sc:?}"
+        );
         // A constant parameter on an open side cannot be standardised: a clear error.
-        let c = WeightedSamples::unweighted(
-            Matrix::new(3, 1, vec![2.0; 3]).unwrap(),
-            vec!["k".into()],
-        )
-        .unwrap();
+        let c =
+            WeightedSamples::unweighted(Matrix::new(3, 1, vec![2.0; 3]).unwrap(), vec!["k".into()])
+                .unwrap();
         let e = Gaussianiser::fit(Bounds::unbounded(1).unwrap(), &c).unwrap_err();
         assert!(e.to_string().contains("`k`"), "{e}");
         // An open side needs a location and scale: `new` refuses it.
