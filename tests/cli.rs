@@ -20,6 +20,26 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("utf-8 output")
 }
 
+/// `margflow train` on `a, b` of the chain written by [`write_chain`], in its box, with
+/// `extra` flags.
+fn train(chain: &str, model: &str, extra: &[&str]) -> Output {
+    let mut argv = vec![
+        "train",
+        "--input",
+        chain,
+        "--output",
+        model,
+        "--params",
+        "a,b",
+        "--weights-column",
+        "w",
+        "--bounds",
+        "-1:3,-4:0",
+    ];
+    argv.extend(extra);
+    margflow(&argv)
+}
+
 /// A weighted 2-D Gaussian chain with a nuisance column, as CSV.
 fn write_chain(path: &Path) {
     let mut text = String::from("w,a,b,nuis\n");
@@ -55,24 +75,7 @@ fn train_logprob_sample_round_trip() {
     write_chain(&chain);
     let model = dir.path().join("model");
     let (c, m) = (chain.to_str().unwrap(), model.to_str().unwrap());
-    let o = margflow(&[
-        "train",
-        "--input",
-        c,
-        "--output",
-        m,
-        "--params",
-        "a,b",
-        "--weights-column",
-        "w",
-        "--bounds",
-        "-1:3,-4:0",
-        "--seed",
-        "5",
-        "--max-epochs",
-        "30",
-        "--quiet",
-    ]);
+    let o = train(c, m, &["--seed", "5", "--max-epochs", "30", "--quiet"]);
     stdout(&o);
     assert!(model.join("model.yaml").exists() && model.join("weights.safetensors").exists());
 
@@ -318,22 +321,11 @@ fn kde_model(dir: &Path) -> String {
     write_chain(&chain);
     let model = dir.join("kde");
     let m = model.to_str().unwrap().to_string();
-    stdout(&margflow(&[
-        "train",
-        "--input",
+    stdout(&train(
         chain.to_str().unwrap(),
-        "--output",
         &m,
-        "--params",
-        "a,b",
-        "--weights-column",
-        "w",
-        "--bounds",
-        "-1:3,-4:0",
-        "--estimator",
-        "kde",
-        "--quiet",
-    ]));
+        &["--estimator", "kde", "--quiet"],
+    ));
     m
 }
 
@@ -373,19 +365,13 @@ fn sample_streams_a_large_request_in_chunks() {
     // More rows than one chunk (65 536), with a partial last chunk.
     let n = 3 * 65_536 + 123;
     let out = dir.path().join("many.csv");
-    let file = |o: &Path| {
-        stdout(&margflow(&[
-            "sample",
-            "--model",
-            &m,
-            "-n",
-            &n.to_string(),
-            "--seed",
-            "4",
-            "--output",
-            o.to_str().unwrap(),
-        ]))
+    let n_text = n.to_string();
+    let draw = |extra: &[&str]| {
+        let mut argv = vec!["sample", "--model", &m, "-n", &n_text, "--seed", "4"];
+        argv.extend(extra);
+        stdout(&margflow(&argv))
     };
+    let file = |o: &Path| draw(&["--output", o.to_str().unwrap()]);
     assert!(
         file(&out).is_empty(),
         "with --output nothing goes to stdout"
@@ -397,15 +383,7 @@ fn sample_streams_a_large_request_in_chunks() {
     let again = dir.path().join("again.csv");
     file(&again);
     assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
-    let piped = stdout(&margflow(&[
-        "sample",
-        "--model",
-        &m,
-        "-n",
-        &n.to_string(),
-        "--seed",
-        "4",
-    ]));
+    let piped = draw(&[]);
     assert_eq!(piped, text);
     // The chunks are independent draws, not repeats of the first.
     let rows: Vec<&str> = text.lines().skip(1).collect();

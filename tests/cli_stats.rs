@@ -222,3 +222,27 @@ fn a_bad_thinning_factor_is_a_typed_error() {
         assert!(e.to_string().contains("--thin"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn burn_in_drops_the_start_of_each_chain() {
+    let x = margflow::Matrix::new(10, 1, (0..10).map(f64::from).collect()).unwrap();
+    let s = margflow::WeightedSamples::unweighted(x, vec!["a".into()])
+        .unwrap()
+        .with_chains(&[4, 6])
+        .unwrap();
+    let col = |s: &margflow::WeightedSamples| s.values().column(0);
+    // A fraction of each chain's rows (floor), or a number of rows.
+    assert_eq!(col(&s.burn_in(0.5).unwrap()), [2.0, 3.0, 7.0, 8.0, 9.0]);
+    assert_eq!(
+        col(&s.burn_in(1.0).unwrap()),
+        [1.0, 2.0, 3.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    );
+    assert_eq!(s.burn_in(0.0).unwrap(), s);
+    assert_eq!(s.burn_in(0.5).unwrap().n_chains(), 2);
+    for bad in [-0.1, 1.5, f64::NAN, 6.0] {
+        assert!(
+            matches!(s.burn_in(bad), Err(Error::InvalidArgument { .. })),
+            "{bad}"
+        );
+    }
+}

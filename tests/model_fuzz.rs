@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 
+mod common;
+
 use margflow::cluster::ClusterConfig;
 use margflow::density::{Density, Sample};
 use margflow::flow::MafConfig;
@@ -184,28 +186,9 @@ proptest! {
         pick in any::<prop::sample::Index>(),
         cut in any::<prop::sample::Index>(),
         truncate in any::<bool>(),
-        edits in proptest::collection::vec(
-            (any::<prop::sample::Index>(), prop_oneof![
-                any::<u8>(),
-                prop::sample::select(b" \n-.0123456789:[]{}e".to_vec()),
-            ]),
-            0..8,
-        ),
+        edits in common::edits(b" \n-.0123456789:[]{}e"),
     ) {
-        each_model(Some(pick), |_, seed| {
-            let mut bytes = seed.to_vec();
-            if bytes.is_empty() {
-                return bytes;
-            }
-            for (at, b) in &edits {
-                let i = at.index(bytes.len());
-                bytes[i] = *b;
-            }
-            if truncate {
-                bytes.truncate(cut.index(bytes.len() + 1));
-            }
-            bytes
-        });
+        each_model(Some(pick), |_, seed| common::corrupt(seed, &edits, truncate, cut));
     }
 
     /// The metadata with its numbers (sizes, dimensions, orders, bounds) replaced by extreme

@@ -19,6 +19,8 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 
+mod common;
+
 use margflow::samples::read_chain_full;
 use margflow::Error;
 
@@ -157,8 +159,9 @@ fn text_runs() -> Vec<Run> {
                 ("nf/nf_output_points.txt", t(&nf)),
                 ("nf/nf_output_diag.dat", t(&diag)),
                 ("nf/nf_output_points.paramnames", names),
+                ("nf/nf_output_points.ranges", t("x 0 1\ny N 5\nz -1 1\n")),
             ],
-            fuzzed: vec![0, 1, 2],
+            fuzzed: vec![0, 1, 2, 3],
             read: "nf",
             binary: false,
             edits: true,
@@ -312,28 +315,12 @@ proptest! {
         pick in any::<prop::sample::Index>(),
         cut in any::<prop::sample::Index>(),
         truncate in any::<bool>(),
-        edits in proptest::collection::vec(
-            (any::<prop::sample::Index>(), prop_oneof![
-                any::<u8>(),
-                prop::sample::select(b" \n\t,#-+.eEdD0123456789\"infa[]{}:".to_vec()),
-            ]),
-            0..8,
-        ),
+        edits in common::edits(b" \n\t,#-+.eEdD0123456789\"infa[]{}:"),
     ) {
         each_reader(pick, |run, seed| {
-            let mut bytes = seed.to_vec();
-            if bytes.is_empty() {
-                return bytes;
-            }
-            for (at, b) in edits.iter().filter(|_| run.edits) {
-                let i = at.index(bytes.len());
-                bytes[i] = *b;
-            }
             // Binary files are mostly edited in place (a truncated HDF5 file fails at once).
-            if truncate || !run.binary {
-                bytes.truncate(cut.index(bytes.len() + 1));
-            }
-            bytes
+            let edits = if run.edits { &edits[..] } else { &[] };
+            common::corrupt(seed, edits, truncate || !run.binary, cut)
         });
     }
 

@@ -39,14 +39,18 @@ fn h5_err(path: &Path, what: &str, e: hdf5::Error) -> Error {
     }
 }
 
-/// Refuses to read a dataset of `elements` numbers that could not come from the file at `path`
-/// (more than 1024 times its size, the most any compression of sampler output gives, or more
-/// than physical memory): a corrupt header must not make the reader allocate without bound.
-fn check_dataset_size(path: &Path, what: &str, elements: usize) -> Result<()> {
+/// Refuses to read a dataset that could not come from the file at `path`: more than 1024
+/// times the file's size (the most any compression of sampler output gives) in the file's own
+/// element size or in 8-byte numbers, or more than physical memory. A corrupt header must not
+/// make the reader (or the HDF5 library, which converts through buffers of the stored element
+/// size) allocate without bound.
+fn check_dataset_size(path: &Path, what: &str, ds: &hdf5::Dataset) -> Result<()> {
     let file_len = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
-    let needed = (elements as u128) * 8;
+    let elements = ds.size();
+    let stored = ds.dtype().map_err(|e| h5_err(path, what, e))?.size().max(8);
+    let needed = (elements as u128) * (stored as u128);
     let limit = (u128::from(file_len) * 1024).max(1 << 20);
     if needed > limit {
         return Err(Error::Parse {
@@ -55,11 +59,11 @@ fn check_dataset_size(path: &Path, what: &str, elements: usize) -> Result<()> {
             path: path.into(),
             line: 0,
             reason: format!(
-                "{what} claims {elements} numbers ({needed} bytes) but the file has {file_len} bytes; its header is corrupt"
+                "{what} claims {elements} elements of {stored} bytes but the file has {file_len} bytes; its header is corrupt"
             ),
         });
     }
-    crate::matrix::check_fits_in_memory(what, elements, 1, 1)
+    crate::matrix::check_fits_in_memory(what, elements, stored.div_ceil(8), 1)
 }
 
 /// Writes samples in the layout of the module docs.
@@ -131,7 +135,7 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
             reason: "the chain is empty: `samples` has no rows".into(),
         });
     }
-    check_dataset_size(path, "dataset `samples`", ds.size())?;
+    check_dataset_size(path, "dataset `samples`", &ds)?;
     let data: Vec<f64> = ds
         .read_raw()
         .map_err(|e| h5_err(path, "dataset `samples`", e))?;
@@ -152,7 +156,7 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     let wname = weights_column.unwrap_or("weights");
     let weights: Vec<f64> = match f.dataset(wname) {
         Ok(w) => {
-            check_dataset_size(path, wname, w.size())?;
+            check_dataset_size(path, wname, &w)?;
             w.read_raw().map_err(|e| h5_err(path, wname, e))?
         }
         Err(_) if weights_column.is_none() => vec![1.0; n],
@@ -181,7 +185,7 @@ pub fn read_hdf5(path: &Path, weights_column: Option<&str>) -> Result<WeightedSa
     }
     let names = match f.dataset("names") {
         Ok(nd) => {
-            check_dataset_size(path, "names", nd.size())?;
+            check_dataset_size(path, "names", &nd)?;
             let err = |e| h5_err(path, "names", e);
             let ty = nd.dtype().and_then(|t| t.to_descriptor()).map_err(err)?;
             match ty {
@@ -297,7 +301,7 @@ pub fn read_ultranest(dir: &Path) -> Result<super::Chain> {
         });
     }
     let (n, c) = (shape[0], shape[1]);
-    check_dataset_size(&points, "dataset `points`", ds.size())?;
+    check_dataset_size(&points, "dataset `points`", &ds)?;
     let data: Vec<f64> = ds
         .read_raw()
         .map_err(|e| h5_err(&points, "dataset `points`", e))?;
