@@ -20,9 +20,9 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("utf-8 output")
 }
 
-/// `margflow train` on `a, b` of the chain written by [`write_chain`], in its box, with
+/// `margflow train` on `a, b` of the chain written by [`write_chain`], within `bounds`, with
 /// `extra` flags.
-fn train(chain: &str, model: &str, extra: &[&str]) -> Output {
+fn train(chain: &str, model: &str, bounds: &str, extra: &[&str]) -> Output {
     let mut argv = vec![
         "train",
         "--input",
@@ -34,7 +34,7 @@ fn train(chain: &str, model: &str, extra: &[&str]) -> Output {
         "--weights-column",
         "w",
         "--bounds",
-        "-1:3,-4:0",
+        bounds,
     ];
     argv.extend(extra);
     margflow(&argv)
@@ -75,7 +75,12 @@ fn train_logprob_sample_round_trip() {
     write_chain(&chain);
     let model = dir.path().join("model");
     let (c, m) = (chain.to_str().unwrap(), model.to_str().unwrap());
-    let o = train(c, m, &["--seed", "5", "--max-epochs", "30", "--quiet"]);
+    let o = train(
+        c,
+        m,
+        "-1:3,-4:0",
+        &["--seed", "5", "--max-epochs", "30", "--quiet"],
+    );
     stdout(&o);
     assert!(model.join("model.yaml").exists() && model.join("weights.safetensors").exists());
 
@@ -274,20 +279,7 @@ fn half_bounds_on_the_wrong_side_are_refused() {
     write_chain(&chain);
     let (c, m) = (chain.to_str().unwrap(), dir.path().join("m"));
     let m = m.to_str().unwrap();
-    let o = margflow(&[
-        "train",
-        "--input",
-        c,
-        "--output",
-        m,
-        "--params",
-        "a,b",
-        "--weights-column",
-        "w",
-        "--bounds",
-        ":,0:",
-        "--quiet",
-    ]);
+    let o = train(c, m, ":,0:", &["--quiet"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -295,22 +287,7 @@ fn half_bounds_on_the_wrong_side_are_refused() {
         "stderr: {err}"
     );
     // `a` is positive here, `b` below zero: a lower limit on one and an upper on the other.
-    stdout(&margflow(&[
-        "train",
-        "--input",
-        c,
-        "--output",
-        m,
-        "--params",
-        "a,b",
-        "--weights-column",
-        "w",
-        "--bounds",
-        ":,:0",
-        "--max-epochs",
-        "5",
-        "--quiet",
-    ]));
+    stdout(&train(c, m, ":,:0", &["--max-epochs", "5", "--quiet"]));
     let yaml = std::fs::read_to_string(Path::new(m).join("model.yaml")).unwrap();
     assert!(yaml.contains("format_version: 2"), "{yaml}");
 }
@@ -324,6 +301,7 @@ fn kde_model(dir: &Path) -> String {
     stdout(&train(
         chain.to_str().unwrap(),
         &m,
+        "-1:3,-4:0",
         &["--estimator", "kde", "--quiet"],
     ));
     m

@@ -16,12 +16,7 @@ use super::train::TrainingHistory;
 use super::Maf;
 use crate::error::{Error, Result};
 use crate::persist::{read_model, write_model, Arrays, Persist};
-use crate::transform::{open_sides, Bounds, Gaussianiser, Transformed};
-
-/// Limits with `None` for an open side, as written in `model.yaml`.
-fn open_side(v: &[f64]) -> Vec<Option<f64>> {
-    v.iter().map(|x| x.is_finite().then_some(*x)).collect()
-}
+use crate::transform::{open_side, open_sides, Bounds, Gaussianiser, Transformed};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct MafMeta {

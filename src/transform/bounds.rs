@@ -262,10 +262,9 @@ struct BoundsRepr {
 
 impl Serialize for Bounds {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let side = |v: &[f64]| v.iter().map(|x| x.is_finite().then_some(*x)).collect();
         BoundsRepr {
-            lo: side(&self.lo),
-            hi: side(&self.hi),
+            lo: open_side(&self.lo),
+            hi: open_side(&self.hi),
         }
         .serialize(s)
     }
@@ -277,6 +276,11 @@ impl<'de> Deserialize<'de> for Bounds {
         let (lo, hi) = open_sides(r.lo, r.hi);
         Bounds::new(lo, hi).map_err(serde::de::Error::custom)
     }
+}
+
+/// Limits as written in model metadata: `None` for an open side.
+pub(crate) fn open_side(v: &[f64]) -> Vec<Option<f64>> {
+    v.iter().map(|x| x.is_finite().then_some(*x)).collect()
 }
 
 /// Limits with `None` for an open side, as written in model metadata, to numbers with `∓∞`.
